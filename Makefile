@@ -1,0 +1,32 @@
+# The two commands of the README: `make demo` and `make test`. Each sets up .venv if needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_HOME ?= demo-home
+
+.PHONY: install demo test lint unit bench docs clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/reseau demo --home $(DEMO_HOME)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .demo-home.pseudonym-key dbt_project/target dbt_project/logs

@@ -1,0 +1,133 @@
+-- Every referral row read, with its outcome: quarantined (with a reason a person
+-- understands), superseded by a later delivery, merged into another row of the same referral,
+-- or loaded. Loaded + merged + superseded + quarantined = read, for every file.
+with
+
+rows as (
+    select * from {{ ref('stg_landing__referral_rows') }}
+),
+
+files as (
+    select
+        file,
+        delivered_at
+    from {{ ref('stg_landing__files') }}
+),
+
+services as (
+    select service_id from {{ ref('stg_reference__services') }}
+),
+
+aliases as (
+    select * from {{ ref('stg_reference__service_aliases') }}
+),
+
+known_codes as (
+    select list(code) as codes from {{ ref('stg_reference__need_codes') }}
+),
+
+resolved as (
+    select
+        rows.*,
+        files.delivered_at,
+        coalesce(origin_direct.service_id, origin_alias.service_id) as origin_service_id,
+        coalesce(target_direct.service_id, target_alias.service_id) as target_service_id,
+        list_filter(rows.needs, code -> not list_contains(known_codes.codes, code))
+            as unknown_needs
+    from rows
+    inner join files on rows.file = files.file
+    cross join known_codes
+    left join services as origin_direct on rows.origin_reference = origin_direct.service_id
+    left join aliases as origin_alias
+        on
+            rows.exporter_id = origin_alias.exporter_id
+            and {{ fold('rows.origin_reference') }} = origin_alias.alias_folded
+    left join services as target_direct on rows.target_reference = target_direct.service_id
+    left join aliases as target_alias
+        on
+            rows.exporter_id = target_alias.exporter_id
+            and {{ fold('rows.target_reference') }} = target_alias.alias_folded
+),
+
+reasoned as (
+    select
+        *,
+        case
+            when referral_id is null then 'missing required value: referral_id'
+            when referral_date_text is null then 'missing required value: referral_date'
+            when origin_reference is null then 'missing required value: origin_service_id'
+            when target_reference is null then 'missing required value: target_service_id'
+            when person_key is null then 'missing required value: person_id'
+            when len(needs) = 0 then 'missing required value: needs'
+            when referral_date is null
+                then
+                    'bad date: referral_date "' || referral_date_text
+                    || '" is neither YYYY-MM-DD nor DD/MM/YYYY'
+            when origin_service_id is null
+                then
+                    'unknown service: origin "' || origin_reference
+                    || '" is neither a directory id nor an alias of this exporter'
+            when target_service_id is null
+                then
+                    'unknown service: target "' || target_reference
+                    || '" is neither a directory id nor an alias of this exporter'
+            when len(unknown_needs) > 0
+                then 'unknown need code: ' || array_to_string(unknown_needs, '|')
+            when origin_service_id = target_service_id
+                then 'origin = target: a service cannot refer to itself'
+            when status = 'unknown' then 'unknown status "' || status_text || '"'
+        end as reason
+    from resolved
+),
+
+latest_delivery as (
+    -- Re-delivery rule: per (exporter, month), the last delivered file holding rows of that
+    -- month replaces every earlier file's rows of that month.
+    select
+        exporter_id,
+        month,
+        arg_max(file, (delivered_at, file)) as file
+    from reasoned
+    where month is not null
+    group by exporter_id, month
+),
+
+outcomes as (
+    select
+        reasoned.*,
+        case
+            when reasoned.month is null then 'quarantined'
+            when latest_delivery.file != reasoned.file then 'superseded'
+            when reasoned.reason is not null then 'quarantined'
+        end as early_outcome
+    from reasoned
+    left join latest_delivery
+        on
+            reasoned.exporter_id = latest_delivery.exporter_id
+            and reasoned.month = latest_delivery.month
+),
+
+final as (
+    select
+        *,
+        -- Same referral seen twice: the target's copy wins, else the latest decision, else
+        -- the last delivered.
+        case
+            when early_outcome is not null then early_outcome
+            when row_number() over (
+                partition by
+                    early_outcome, origin_service_id, target_service_id, person_key,
+                    referral_date
+                order by
+                    (exporter_id = target_service_id) desc,
+                    decision_date desc nulls last,
+                    delivered_at desc,
+                    file desc,
+                    row_number desc
+            ) = 1 then 'loaded'
+            else 'merged'
+        end as outcome
+    from outcomes
+)
+
+select * from final

@@ -1,0 +1,102 @@
+-- Every support row read, with its outcome (same accounting as referral rows). Duplicates are
+-- rows of one exporter with the same support_id; the last delivered is kept.
+with
+
+rows as (
+    select * from {{ ref('stg_landing__support_rows') }}
+),
+
+files as (
+    select
+        file,
+        delivered_at
+    from {{ ref('stg_landing__files') }}
+),
+
+services as (
+    select service_id from {{ ref('stg_reference__services') }}
+),
+
+aliases as (
+    select * from {{ ref('stg_reference__service_aliases') }}
+),
+
+resolved as (
+    select
+        rows.*,
+        files.delivered_at,
+        coalesce(direct.service_id, alias.service_id) as service_id
+    from rows
+    inner join files on rows.file = files.file
+    left join services as direct on rows.service_reference = direct.service_id
+    left join aliases as alias
+        on
+            rows.exporter_id = alias.exporter_id
+            and {{ fold('rows.service_reference') }} = alias.alias_folded
+),
+
+reasoned as (
+    select
+        *,
+        case
+            when support_id is null then 'missing required value: support_id'
+            when support_date_text is null then 'missing required value: support_date'
+            when service_reference is null then 'missing required value: service_id'
+            when person_key is null then 'missing required value: person_id'
+            when supporter_kind is null then 'missing required value: supporter_kind'
+            when supporter_key is null then 'missing required value: supporter_id'
+            when support_date is null
+                then
+                    'bad date: support_date "' || support_date_text
+                    || '" is neither YYYY-MM-DD nor DD/MM/YYYY'
+            when service_id is null
+                then
+                    'unknown service: "' || service_reference
+                    || '" is neither a directory id nor an alias of this exporter'
+            when supporter_kind not in (
+                'famille', 'entourage', 'voisinage', 'benevole', 'pair', 'commerce-local', 'autre'
+            ) then 'unknown supporter_kind "' || supporter_kind || '"'
+        end as reason
+    from resolved
+),
+
+latest_delivery as (
+    select
+        exporter_id,
+        month,
+        arg_max(file, (delivered_at, file)) as file
+    from reasoned
+    where month is not null
+    group by exporter_id, month
+),
+
+outcomes as (
+    select
+        reasoned.*,
+        case
+            when reasoned.month is null then 'quarantined'
+            when latest_delivery.file != reasoned.file then 'superseded'
+            when reasoned.reason is not null then 'quarantined'
+        end as early_outcome
+    from reasoned
+    left join latest_delivery
+        on
+            reasoned.exporter_id = latest_delivery.exporter_id
+            and reasoned.month = latest_delivery.month
+),
+
+final as (
+    select
+        *,
+        case
+            when early_outcome is not null then early_outcome
+            when row_number() over (
+                partition by early_outcome, exporter_id, support_id
+                order by delivered_at desc, file desc, row_number desc
+            ) = 1 then 'loaded'
+            else 'merged'
+        end as outcome
+    from outcomes
+)
+
+select * from final

@@ -1,0 +1,21 @@
+with
+
+source as (
+    select * from {{ source('landing', 'files') }}
+),
+
+final as (
+    select
+        file,
+        kind,
+        exporter_id,
+        sha256,
+        delivered_at,
+        ingested_at,
+        rows_read,
+        status,
+        error
+    from source
+)
+
+select * from final

@@ -1,0 +1,78 @@
+"""dbt models (staging -> intermediate -> marts) as Dagster assets, via dagster-dbt."""
+
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.resources import HomeResource, write_dbt_profile
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
+
+
+
+def dbt_executable() -> str:
+    """The dbt installed next to this interpreter: `.venv/bin/reseau` may run without the
+    environment activated, and then `dbt` is not on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when its manifest is missing or older than any project file."""
+    manifest = dbt_project.manifest_path
+    sources = [
+        path for folder in ("models", "macros", "seeds", "tests")
+        for path in (DBT_PROJECT_DIR / folder).rglob("*") if path.is_file()
+    ] + [DBT_PROJECT_DIR / "dbt_project.yml"]
+    newest = max(path.stat().st_mtime for path in sources)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=dbt_project.target_path
+        ).wait()
+    return manifest
+
+
+class ReseauTranslator(DagsterDbtTranslator):
+    """Asset keys are ``[schema, table]``, as analysts see them in the warehouse; sources are
+    the tables our Python assets write (``raw.*``, ``indicators.*``)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "marts"
+
+
+def build_dbt_assets():
+    ensure_manifest()
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        dagster_dbt_translator=ReseauTranslator(),
+        project=dbt_project,
+        pool="warehouse",
+    )
+    def reseau_dbt_models(context: dg.AssetExecutionContext, home: HomeResource):
+        """Build and test the selected dbt models against the home's warehouse."""
+        resolved = home.get_home()
+        dbt = DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(write_dbt_profile(resolved)),
+            dbt_executable=dbt_executable(),
+        )
+        # "buildable": a test that spans models (relationships) runs in the step that builds
+        # its last parent, not before that parent exists.
+        yield from dbt.cli(
+            ["build", "--indirect-selection", "buildable"],
+            context=context,
+            target_path=resolved.dbt_target_dir,
+        ).stream()
+
+    return reseau_dbt_models

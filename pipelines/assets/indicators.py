@@ -1,0 +1,86 @@
+"""Indicator assets: load marts as polars frames, call ``reseau_metrics``, write results."""
+
+
+from datetime import date
+
+import dagster as dg
+
+from pipelines.partitions import monthly_partitions
+from pipelines.resources import HomeResource
+from pipelines.warehouse import replace_months
+from reseau_metrics.territory import territory_indicators
+from reseau_metrics.windows import add_months
+
+WINDOWS = (1, 12)
+INPUTS = [
+    ["marts", "fct_referrals"],
+    ["marts", "dim_territories"],
+    ["intermediate", "int_referral_need_groups"],
+    ["intermediate", "int_target_need_observations"],
+    ["intermediate", "int_competent_services"],
+]
+
+
+def partition_months(context: dg.AssetExecutionContext) -> list[date]:
+    return sorted(date.fromisoformat(key) for key in context.partition_keys)
+
+
+@dg.multi_asset(
+    name="territory_indicator_values",
+    specs=[
+        dg.AssetSpec(["indicators", "territory_indicators"], group_name="indicators", deps=INPUTS,
+                     kinds={"python", "polars"}, description="Long indicator values."),
+        dg.AssetSpec(["indicators", "neglected_pairs"], group_name="indicators", deps=INPUTS,
+                     kinds={"python", "polars"},
+                     description="(service, need) pairs neglected or under-solicited."),
+    ],
+    pool="warehouse",
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Territory indicators (départements and régions, windows of 1 and 12 months ending "
+        "with each partition month) and the classified (service, need) pairs behind "
+        "neglected_services, computed by reseau_metrics. Writes indicators.territory_indicators"
+        " and indicators.neglected_pairs for the partition months."
+    ),
+)
+def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeResource):
+    months = partition_months(context)
+    first = add_months(months[0], -(max(WINDOWS) - 1))
+    window = [first, months[-1]]
+    with home.connect() as con:
+        referrals = con.execute(
+            "select month, territory_departement, territory_region, origin_service_id, "
+            "target_service_id, person_key, out_of_mission from marts.fct_referrals "
+            "where month between ? and ?", window).pl()
+        need_groups = con.execute(
+            "select * from intermediate.int_referral_need_groups "
+            "where month between ? and ?", window).pl()
+        observations = con.execute(
+            "select * from intermediate.int_target_need_observations "
+            "where month between ? and ?", window).pl()
+        competent = con.execute("select * from intermediate.int_competent_services").pl()
+        territories = con.execute(
+            "select territory_level, territory_code from marts.dim_territories "
+            "where territory_level in ('departement', 'region')").pl()
+        context.log.info(
+            f"indicators: {referrals.height} referrals, {len(months)} month(s) "
+            f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
+        )
+        results = territory_indicators(
+            referrals, need_groups, observations, competent, territories, months, WINDOWS
+        )
+        flagged = results.pairs.filter(results.pairs["status"].is_not_null())
+        replace_months(con, "indicators.territory_indicators", results.indicators, months)
+        replace_months(con, "indicators.neglected_pairs", flagged, months)
+    span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
+    preview = results.indicators.filter(results.indicators["window_months"] == 12).head(12)
+    yield dg.MaterializeResult(
+        asset_key=["indicators", "territory_indicators"],
+        metadata={"rows": results.indicators.height, "months": span,
+                  "preview": dg.MetadataValue.md(preview.to_pandas().to_markdown(index=False))},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["indicators", "neglected_pairs"],
+        metadata={"rows": flagged.height, "months": span},
+    )

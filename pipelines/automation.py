@@ -1,0 +1,76 @@
+"""Jobs, the monthly schedule and the landing sensor (interfaces.md, "Orchestration")."""
+
+
+import hashlib
+import json
+from datetime import date
+
+import dagster as dg
+import polars as pl
+
+from pipelines.ingest.columns import EXPORT_KINDS
+from pipelines.ingest.landing import landed_files
+from pipelines.ingest.readers import UnreadableFile, read_export
+from pipelines.partitions import monthly_partitions
+from pipelines.resources import HomeResource
+
+monthly_job = dg.define_asset_job(
+    "monthly_indicators",
+    selection=dg.AssetSelection.all(),
+    partitions_def=monthly_partitions,
+    description="Ingest what landed, rebuild the warehouse, compute the month's indicators.",
+)
+
+# On the 5th, services have delivered the previous month: run that month.
+monthly_schedule = dg.build_schedule_from_partitioned_job(
+    monthly_job, day_of_month=5, hour_of_day=6, name="monthly_on_the_5th"
+)
+
+_DATE_COLUMN = {"referrals": "referral_date", "supports": "support_date"}
+
+
+def file_months(path, kind_name: str) -> set[str]:
+    """Partition keys (YYYY-MM-01) of the months a landed file has rows for."""
+    kind = EXPORT_KINDS[kind_name]
+    try:
+        dates = read_export(path, kind)[_DATE_COLUMN[kind_name]].str.strip_chars()
+    except UnreadableFile:
+        return set()
+    parsed = pl.coalesce(
+        dates.str.to_date("%Y-%m-%d", strict=False), dates.str.to_date("%d/%m/%Y", strict=False)
+    ).drop_nulls()
+    return {f"{day:%Y-%m}-01" for day in parsed.dt.truncate("1mo").unique().to_list()}
+
+
+def landing_state(home) -> dict[str, str]:
+    """Fingerprint of every landed file: path -> size and modification time."""
+    state = {}
+    for kind in EXPORT_KINDS.values():
+        for path in landed_files(home, kind):
+            stat = path.stat()
+            state[path.relative_to(home.root).as_posix()] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return state
+
+
+@dg.sensor(job=monthly_job, minimum_interval_seconds=300,
+           description="Starts a run for every month that new or changed landing files touch.")
+def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
+    resolved = home.get_home()
+    previous = json.loads(context.cursor) if context.cursor else {}
+    current = landing_state(resolved)
+    changed = [path for path, stamp in current.items() if previous.get(path) != stamp]
+    if not changed:
+        return dg.SkipReason("no new landing file")
+    latest = monthly_partitions.get_last_partition_key()
+    months: set[str] = set()
+    for relative in changed:
+        kind_name = relative.split("/")[1]
+        months |= file_months(resolved.root / relative, kind_name)
+    digest = hashlib.sha256("".join(sorted(changed)).encode()).hexdigest()[:12]
+    requests = [
+        dg.RunRequest(partition_key=month, run_key=f"{month}:{digest}")
+        for month in sorted(months)
+        if date.fromisoformat(month) <= date.fromisoformat(latest)
+    ]
+    context.update_cursor(json.dumps(current))
+    return dg.SensorResult(run_requests=requests)

@@ -1,0 +1,1 @@
+"""Ingestion: landing files and reference data into the warehouse's ``raw`` schema."""

@@ -1,0 +1,90 @@
+"""Canonical columns of each export kind and the header synonyms that map onto them.
+
+Headers are matched after normalisation (case, accents, spaces and punctuation ignored), so
+``Date d'orientation``, ``DATE_ORIENTATION`` and ``date orientation`` are the same header.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+def normalise_header(header: str) -> str:
+    """Lower-case, strip accents and drop everything but letters and digits."""
+    decomposed = unicodedata.normalize("NFKD", header.strip().lstrip("\ufeff"))
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]", "", ascii_only.lower())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    synonyms: tuple[str, ...] = ()
+    pseudonym: bool = False  # re-keyed with HMAC on entry
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One kind of landing export: its folder under ``landing/`` and its columns."""
+
+    name: str
+    table: str  # raw.<table>, and the dbt source table of the same name
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [column.name for column in self.columns if column.required]
+
+    @property
+    def pseudonyms(self) -> list[str]:
+        return [column.name for column in self.columns if column.pseudonym]
+
+    def header_map(self) -> dict[str, str]:
+        """Normalised header -> canonical column name."""
+        mapping: dict[str, str] = {}
+        for column in self.columns:
+            for header in (column.name, *column.synonyms):
+                mapping[normalise_header(header)] = column.name
+        return mapping
+
+
+REFERRALS = ExportKind(
+    "referrals",
+    "referral_rows",
+    (
+        Column("referral_id", True, ("id_orientation",)),
+        Column("referral_date", True, ("date_orientation",)),
+        Column("origin_service_id", True, ("service_orienteur",)),
+        Column("target_service_id", True, ("service_destinataire",)),
+        Column("person_id", True, ("id_personne",), pseudonym=True),
+        Column("needs", True, ("besoins",)),
+        Column("professional_id", False, ("id_professionnel",), pseudonym=True),
+        Column("status", False, ("statut",)),
+        Column("decision_date", False, ("date_decision",)),
+        Column("refusal_reason", False, ("motif_refus",)),
+        Column("person_commune", False, ("commune_personne",)),
+    ),
+)
+
+SUPPORTS = ExportKind(
+    "supports",
+    "support_rows",
+    (
+        Column("support_id", True, ("id_mobilisation",)),
+        Column("support_date", True, ("date_mobilisation",)),
+        Column("service_id", True, ("service",)),
+        Column("person_id", True, ("id_personne",), pseudonym=True),
+        Column("supporter_kind", True, ("type_aidant",)),
+        Column("supporter_id", True, ("id_aidant",), pseudonym=True),
+        Column("person_commune", False, ("commune_personne",)),
+    ),
+)
+
+EXPORT_KINDS = {kind.name: kind for kind in (REFERRALS, SUPPORTS)}

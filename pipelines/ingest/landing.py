@@ -1,0 +1,146 @@
+"""Landing exports into ``raw.referral_rows`` and ``raw.support_rows``: one row per row read, with its file and row number.
+
+Each run loads only files whose bytes were never loaded before (by SHA-256), so running twice
+is a no-op and a re-delivered file is simply a new file. What the rows mean (dates, statuses,
+services, duplicates, re-deliveries) is decided downstream in dbt; this module only reads,
+re-keys pseudonyms and keeps count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.ingest.columns import EXPORT_KINDS, ExportKind
+from pipelines.ingest.readers import UnreadableFile, read_export
+from reseau.home import Home
+
+FILES_DDL = """
+create table if not exists raw.files (
+    file varchar primary key,      -- path relative to the home, as delivered
+    kind varchar not null,         -- referrals | supports
+    exporter_id varchar not null,  -- folder name under landing/<kind>/
+    sha256 varchar not null,
+    delivered_at timestamp not null,
+    ingested_at timestamp not null,
+    rows_read integer,
+    status varchar not null,       -- loaded | rejected
+    error varchar
+)
+"""
+
+
+def rows_ddl(kind: ExportKind) -> str:
+    columns = ",\n".join(f"    {name} varchar" for name in kind.column_names)
+    return (
+        f"create table if not exists raw.{kind.table} (\n"
+        "    file varchar not null,\n    row_number integer not null,\n"
+        f"    exporter_id varchar not null,\n{columns}\n)"
+    )
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file: str
+    kind: str
+    exporter_id: str
+    status: str
+    rows_read: int | None
+    error: str | None = None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def landed_files(home: Home, kind: ExportKind) -> list[Path]:
+    """Every regular file under ``landing/<kind>/<exporter_id>/``, in a stable order."""
+    folder = home.landing / kind.name
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path for path in folder.glob("*/*") if path.is_file() and not path.name.startswith(".")
+    )
+
+
+def _move_aside(home: Home, path: Path, error: str) -> None:
+    """Keep an unreadable file whole, out of landing, with its error next to it."""
+    destination = home.rejected / path.relative_to(home.landing)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(path, destination)
+    destination.with_name(destination.name + ".error.txt").write_text(error + "\n", "utf-8")
+
+
+def ingest_landing(
+    con, home: Home, progress: Callable[[str], None] = lambda message: None
+) -> list[FileOutcome]:
+    """Load every new landing file of every kind; return one outcome per new file.
+
+    Pseudonym columns go through the ``rekey`` macro (see ``pseudonyms.install_rekey_macro``),
+    which the caller must have installed on ``con``.
+    """
+    con.execute("create schema if not exists raw")
+    con.execute(FILES_DDL)
+    known = {row[0] for row in con.execute("select sha256 from raw.files").fetchall()}
+    outcomes: list[FileOutcome] = []
+    for kind in EXPORT_KINDS.values():
+        con.execute(rows_ddl(kind))
+        paths = landed_files(home, kind)
+        batches: list[pl.DataFrame] = []
+        for index, path in enumerate(paths, start=1):
+            sha = _sha256(path)
+            if sha in known:
+                continue
+            known.add(sha)
+            relative = path.relative_to(home.root).as_posix()
+            exporter_id = path.parent.name
+            delivered_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+            try:
+                frame = read_export(path, kind)
+            except UnreadableFile as problem:
+                error = f"{relative}: {problem}"
+                _move_aside(home, path, error)
+                outcome = FileOutcome(relative, kind.name, exporter_id, "rejected", None, error)
+                progress(f"rejected {error}")
+            else:
+                batches.append(
+                    frame.with_columns(
+                        pl.lit(relative).alias("file"), pl.lit(exporter_id).alias("exporter_id")
+                    )
+                )
+                outcome = FileOutcome(relative, kind.name, exporter_id, "loaded", frame.height)
+            con.execute(
+                "insert into raw.files values (?, ?, ?, ?, ?, current_timestamp, ?, ?, ?)",
+                [outcome.file, kind.name, exporter_id, sha, delivered_at, outcome.rows_read,
+                 outcome.status, outcome.error],
+            )
+            outcomes.append(outcome)
+            if index % 500 == 0:
+                progress(f"{kind.name}: read {index}/{len(paths)} files")
+        if batches:
+            _insert_rows(con, kind, pl.concat(batches, how="vertical"))
+    return outcomes
+
+
+def _insert_rows(con, kind: ExportKind, rows: pl.DataFrame) -> None:
+    selected = ", ".join(
+        f"rekey({name})" if name in kind.pseudonyms else name for name in kind.column_names
+    )
+    con.register("landing_batch", rows.to_arrow())
+    try:
+        con.execute(
+            f"insert into raw.{kind.table} "
+            f"select file, row_number, exporter_id, {selected} from landing_batch"
+        )
+    finally:
+        con.unregister("landing_batch")

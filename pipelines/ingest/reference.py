@@ -1,0 +1,107 @@
+"""Reference data (COG, directory, conventions, aliases, need codes) into ``raw.*``.
+
+Reference files are small and authoritative as a whole, so each run replaces their tables.
+Values stay text; dbt staging types and checks them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from reseau.errors import UserError
+from reseau.home import Home
+
+# The contract's codes for needs that the data·inclusion taxonomy lacks (data-contract.md).
+EXTRA_NEED_CODES = {
+    "protection-enfance": "Protection de l'enfance",
+    "justice": "Justice",
+    "violences": "Violences",
+    "handicap": "Handicap",
+    "perte-autonomie": "Perte d'autonomie",
+}
+
+
+class MissingReference(UserError):
+    """A required reference file is absent or unusable; the message says which and how."""
+
+
+def need_codes() -> pl.DataFrame:
+    """Every need code: data·inclusion v1 thematiques and families, plus the contract's."""
+    from data_inclusion.schema.v1.thematiques import Categorie, Thematique
+
+    rows = [(c.value, c.value, c.label, "data-inclusion") for c in Categorie]
+    rows += [(t.value, t.value.split("--")[0], t.label, "data-inclusion") for t in Thematique]
+    rows += [(code, code, label, "reseau") for code, label in EXTRA_NEED_CODES.items()]
+    return pl.DataFrame(rows, schema=["code", "family", "label", "source"], orient="row")
+
+
+def _read_text_csv(path: Path) -> pl.DataFrame:
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+    return frame.with_row_index("row_number", offset=1).with_columns(
+        pl.col("row_number").cast(pl.Int32), pl.lit(path.name).alias("file")
+    )
+
+
+def _latest(folder: Path, prefix: str) -> Path:
+    candidates = sorted(folder.glob(f"{prefix}_*.csv"))
+    if not candidates:
+        raise MissingReference(
+            f"no {prefix}_<year>.csv in {folder}: put the INSEE COG files there "
+            "(communes, départements, régions, official CSV format)"
+        )
+    return candidates[-1]
+
+
+def required_files(home: Home) -> dict[str, Path]:
+    """The reference files a run cannot do without; raises MissingReference if one is absent."""
+    services = home.reference / "services.csv"
+    if not services.is_file():
+        raise MissingReference(
+            f"no directory of services: {services} is missing; write it in the canonical "
+            "form of data-contract.md"
+        )
+    return {
+        "cog_communes": _latest(home.territories, "v_commune"),
+        "cog_departements": _latest(home.territories, "v_departement"),
+        "cog_regions": _latest(home.territories, "v_region"),
+        "services": services,
+    }
+
+
+def reference_frames(home: Home) -> dict[str, pl.DataFrame]:
+    """Read every reference table of the home; optional files give empty tables."""
+    frames = {
+        **{name: _read_text_csv(path) for name, path in required_files(home).items()},
+        "need_codes": need_codes(),
+    }
+    optional = {
+        "conventions": ["convention_id", "service_a", "service_b", "kind", "start_date",
+                        "end_date"],
+        "service_aliases": ["exporter_id", "alias", "service_id"],
+    }
+    for name, columns in optional.items():
+        path = home.reference / f"{name}.csv"
+        if path.is_file():
+            frames[name] = _read_text_csv(path)
+        else:
+            frames[name] = pl.DataFrame(
+                schema={"row_number": pl.Int32, **dict.fromkeys(columns, pl.String),
+                        "file": pl.String}
+            )
+    return frames
+
+
+def load_reference(con, home: Home) -> dict[str, int]:
+    """Replace ``raw.<name>`` for every reference table; return row counts."""
+    con.execute("create schema if not exists raw")
+    counts = {}
+    for name, frame in reference_frames(home).items():
+        con.register("reference_batch", frame.to_arrow())
+        try:
+            con.execute(f"create or replace table raw.{name} as select * from reference_batch")
+        finally:
+            con.unregister("reference_batch")
+        counts[name] = frame.height
+    return counts

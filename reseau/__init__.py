@@ -1,0 +1,1 @@
+"""réseau: indicators of how social and medico-social services work together."""

@@ -1,0 +1,132 @@
+"""The `reseau` command (interfaces.md, "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from reseau.errors import UserError
+from reseau.home import Home, HomeError
+
+EXIT_USER_ERROR = 2
+
+
+def _progress(message: str) -> None:
+    print(f"reseau: {message}", file=sys.stderr, flush=True)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from reseau.synthetic import generate_home
+
+    root = Path(args.home or os.environ.get("RESEAU_HOME") or "")
+    if not str(root):
+        raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
+    truth = generate_home(root, referrals=args.referrals, months=args.months, seed=args.seed,
+                          progress=_progress)
+    _progress(f"wrote a synthetic region to {root.resolve()} "
+              f"({len(truth.get('months', []))} months); ground truth in ground_truth.json")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from reseau.runner import parse_month, run_pipeline
+
+    home = Home.open(args.home)
+    months = [parse_month(month) for month in args.month] if args.month else None
+    return 0 if run_pipeline(home, months) else 1
+
+
+def _print_outputs(home: Home) -> None:
+    print(f"""
+réseau demo is ready in {home.root}
+  warehouse (analysts, read-only snapshot): {home.published_warehouse}
+  pipeline's own warehouse:                 {home.warehouse}
+  marts:   marts.territory_indicators, marts.neglected_services, marts.fct_referrals, ...
+  query:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{home.published_warehouse}', \
+read_only=True).sql('from marts.territory_indicators limit 5'))"
+  UI:      reseau ui --home {home.root}
+""")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from reseau.runner import run_pipeline
+    from reseau.synthetic import generate_home
+
+    root = Path(args.home).resolve()
+    if not (root / "landing").exists():
+        generate_home(root, referrals=args.referrals, seed=args.seed, progress=_progress)
+    home = Home.open(root)
+    # The demo home gets its own pseudonym key, kept beside (not inside) the home.
+    key_file = root.parent / f".{root.name}.pseudonym-key"
+    if "RESEAU_PSEUDONYM_KEY" not in os.environ:
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+            key_file.chmod(0o600)
+        os.environ["RESEAU_PSEUDONYM_KEY"] = key_file.read_text(encoding="utf-8").strip()
+    if not run_pipeline(home):
+        return 1
+    _print_outputs(home)
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from reseau.runner import dagster_home
+
+    home = Home.open(args.home)
+    workspace = Path(__file__).resolve().parents[1] / "workspace.yaml"
+    env = {**os.environ, "RESEAU_HOME": str(home.root), "DAGSTER_HOME": str(dagster_home(home))}
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster) if dagster.exists() else "dagster", "dev", "-w", str(workspace),
+               "--host", args.host, "--port", str(args.port)]
+    _progress(f"Dagster UI on http://{args.host}:{args.port} for {home.root} (Ctrl-C to stop)")
+    return subprocess.call(command, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reseau", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="generate a demo region and run everything on it")
+    demo.add_argument("--home", default="demo-home")
+    demo.add_argument("--referrals", type=int, default=200_000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(handler=cmd_demo)
+
+    generate = commands.add_parser("generate", help="write a synthetic region into a home")
+    generate.add_argument("--home")
+    generate.add_argument("--referrals", type=int, default=200_000)
+    generate.add_argument("--months", type=int, default=24)
+    generate.add_argument("--seed", type=int, default=42)
+    generate.set_defaults(handler=cmd_generate)
+
+    run = commands.add_parser("run", help="run every asset for some months, in process")
+    run.add_argument("--home")
+    run.add_argument("--month", nargs="+", metavar="YYYY-MM",
+                     help="months to compute (default: every month found in landing)")
+    run.set_defaults(handler=cmd_run)
+
+    ui = commands.add_parser("ui", help="start the Dagster UI for a home")
+    ui.add_argument("--home")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UserError as error:
+        print(f"reseau: error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

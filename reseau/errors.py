@@ -1,0 +1,5 @@
+"""Errors a user can cause and fix: the CLI prints them as one line and exits with 2."""
+
+
+class UserError(Exception):
+    """A problem with the user's input; the message names the problem and the fix."""

@@ -1,0 +1,104 @@
+"""The home folder: every path and setting of one observatory, built in one place.
+
+Everything the pipeline reads or writes is derived from a `Home`, so tests can point the whole
+system at a temporary folder and nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reseau.errors import UserError
+
+DEFAULT_SETTINGS = {
+    # Funder-facing disclosure threshold (indicators.md, "Publication to funders").
+    "min_cell": 11,
+}
+
+
+class HomeError(UserError):
+    """A problem the user can fix with the home folder or its settings."""
+
+
+@dataclass(frozen=True)
+class Home:
+    """Paths and settings of one home folder (see data-contract.md, "The home folder")."""
+
+    root: Path
+    settings: dict = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+
+    @classmethod
+    def open(cls, root: str | os.PathLike | None = None, *, must_exist: bool = True) -> Home:
+        """Resolve the home from an argument, else ``$RESEAU_HOME``, and read ``reseau.toml``."""
+        if root is None:
+            root = os.environ.get("RESEAU_HOME")
+        if not root:
+            raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
+        path = Path(root).expanduser().resolve()
+        if must_exist and not path.is_dir():
+            raise HomeError(f"home folder {path} does not exist: create it with `reseau generate "
+                            f"--home {path}` or point --home at an existing home")
+        settings = dict(DEFAULT_SETTINGS)
+        toml_path = path / "reseau.toml"
+        if toml_path.is_file():
+            try:
+                settings.update(tomllib.loads(toml_path.read_text(encoding="utf-8")))
+            except tomllib.TOMLDecodeError as exc:
+                raise HomeError(f"{toml_path} is not valid TOML ({exc}): fix or remove it") from exc
+        return cls(root=path, settings=settings)
+
+    # Inputs (data-contract.md)
+    @property
+    def reference(self) -> Path:
+        return self.root / "reference"
+
+    @property
+    def territories(self) -> Path:
+        return self.reference / "territories"
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    # Pipeline-owned
+    @property
+    def state(self) -> Path:
+        """Private working folder of the pipeline (warehouse, dbt profile and target)."""
+        return self.root / ".reseau"
+
+    @property
+    def warehouse(self) -> Path:
+        """The pipeline's own DuckDB file; analysts read the published snapshot instead."""
+        return self.root / "warehouse" / "reseau.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def published_warehouse(self) -> Path:
+        return self.published / "reseau.duckdb"
+
+    @property
+    def rejected(self) -> Path:
+        """Where files that cannot be read at all are moved aside, whole."""
+        return self.root / "rejected"
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        return self.state / "dbt"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.state / "dbt" / "target"
+
+    @property
+    def min_cell(self) -> int:
+        return int(self.settings["min_cell"])
+
+    def ensure_dirs(self) -> None:
+        for path in (self.warehouse.parent, self.published, self.dbt_profiles_dir):
+            path.mkdir(parents=True, exist_ok=True)

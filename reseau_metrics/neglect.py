@@ -1,0 +1,201 @@
+"""Competent services that are bypassed or forgotten: expected against observed.
+
+Seed passage (Form 2): « certaines structures apparaissent contournées ou tout simplement
+oubliées [...] des services qui, de par leurs missions et leurs compétences, sont concernés
+par la situation envisagée et ne sont jamais sollicités parce que ne faisant pas partie du
+réseau ».
+
+The null model (indicators.md, "Neglected services"): for each referral ``r`` and need ``n``,
+the competent set ``C(r, n)`` is the services active in the window, other than the origin,
+whose competences match ``n`` and which serve the referral's territory commune; each
+``s ∈ C(r, n)`` is *expected* ``cap_s / Σ cap`` of that referral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+import polars as pl
+from scipy.stats import poisson
+
+from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, stack_levels
+from reseau_metrics.windows import expand_to_windows, window_bounds
+
+__all__ = ["expected_solicitations", "observed_solicitations", "classify_pairs",
+           "neglect_indicators", "PAIR_KEYS"]
+
+PAIR_KEYS = [*TERRITORY_KEYS, "service_id", "need"]
+_GROUP = ["territory_commune", "origin_service_id", "need"]
+
+
+def expected_solicitations(
+    need_groups: pl.DataFrame,
+    competent: pl.DataFrame,
+    ends: Iterable[date],
+    windows: Sequence[int] = (1, 12),
+    levels: Mapping[str, str] = LEVELS,
+) -> pl.DataFrame:
+    """``expected(s, n)`` per territory and window, spreading referrals by capacity.
+
+    Parameters
+    ----------
+    need_groups
+        Referrals aggregated first by ``month, territory_commune, origin_service_id, need``
+        (with the level columns of ``levels``) and a ``referrals`` count.
+    competent
+        ``commune, need, service_id, capacity, opened_on, closed_on``: who is competent for
+        a need in a commune (matching competences, serving the commune).
+    ends, windows
+        The windows to compute (end months and lengths).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``territory_level, territory_code, month, window_months, service_id, need,
+        expected``.
+
+    Notes
+    -----
+    Grouping before expanding keeps the join small: one row per (commune, origin, need) and
+    window, not per referral. A referral whose competent set is empty expects nothing.
+
+    Examples
+    --------
+    Two referrals from ``o`` for need ``h`` in commune ``c``; competent services ``a``
+    (capacity 3) and ``b`` (capacity 1): ``a`` expects 2·3/4 = 1.5, ``b`` expects 0.5.
+
+    >>> groups = pl.DataFrame({"month": [date(2025, 1, 1)], "territory_commune": ["c"],
+    ...     "territory_departement": ["d"], "territory_region": ["r"],
+    ...     "origin_service_id": ["o"], "need": ["h"], "referrals": [2]})
+    >>> competent = pl.DataFrame({"commune": ["c", "c"], "need": ["h", "h"],
+    ...     "service_id": ["a", "b"], "capacity": [3.0, 1.0],
+    ...     "opened_on": [None, None], "closed_on": [None, None]},
+    ...     schema_overrides={"opened_on": pl.Date, "closed_on": pl.Date})
+    >>> out = expected_solicitations(groups, competent, [date(2025, 1, 1)], (1,))
+    >>> out.filter(pl.col("territory_level") == "departement").sort("service_id")[
+    ...     "expected"].to_list()
+    [1.5, 0.5]
+    """
+    level_columns = list(levels.values())
+    pieces = []
+    for window_months in windows:
+        for end in sorted(set(ends)):
+            start, last_day = window_bounds(end, window_months)
+            in_window = (
+                need_groups.filter(pl.col("month").is_between(start, end))
+                .group_by([*_GROUP, *level_columns])
+                .agg(pl.col("referrals").sum())
+            )
+            active = competent.filter(
+                (pl.col("opened_on").is_null() | (pl.col("opened_on") <= last_day))
+                & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= start))
+            )
+            spread = (
+                in_window.join(
+                    active, left_on=["territory_commune", "need"], right_on=["commune", "need"]
+                )
+                .filter(pl.col("service_id") != pl.col("origin_service_id"))
+                .with_columns(
+                    (pl.col("referrals") * pl.col("capacity")
+                     / pl.col("capacity").sum().over(_GROUP)).alias("expected")
+                )
+            )
+            pieces.append(
+                stack_levels(spread.select(*level_columns, "service_id", "need", "expected"),
+                             levels)
+                .group_by("territory_level", "territory_code", "service_id", "need")
+                .agg(pl.col("expected").sum())
+                .with_columns(pl.lit(end).alias("month"),
+                              pl.lit(window_months, dtype=pl.Int32).alias("window_months"))
+            )
+    if not pieces:
+        return pl.DataFrame(schema={**dict.fromkeys(PAIR_KEYS), "expected": pl.Float64})
+    return pl.concat(pieces, how="vertical").select(*PAIR_KEYS, "expected")
+
+
+def observed_solicitations(
+    observations: pl.DataFrame,
+    ends: Iterable[date],
+    windows: Sequence[int] = (1, 12),
+    levels: Mapping[str, str] = LEVELS,
+) -> pl.DataFrame:
+    """``observed(s, n)`` per territory and window.
+
+    ``observations`` holds, per ``month``, level columns, ``target_service_id`` and ``need``,
+    the ``referrals`` to that target with a need matching ``need`` (each referral counted
+    once per matching need code). Months are additive, so windows are sums of months.
+    """
+    level_columns = list(levels.values())
+    windowed = expand_to_windows(
+        observations.select("month", *level_columns, "target_service_id", "need", "referrals"),
+        ends, windows,
+    )
+    return (
+        stack_levels(windowed, levels)
+        .rename({"target_service_id": "service_id"})
+        .group_by(PAIR_KEYS)
+        .agg(pl.col("referrals").sum().alias("observed"))
+    )
+
+
+def classify_pairs(
+    expected: pl.DataFrame,
+    observed: pl.DataFrame,
+    min_expected: float = 3.0,
+    alpha: float = 0.01,
+) -> pl.DataFrame:
+    """Status of every (territory, window, service, need) pair with an expectation.
+
+    A pair is *eligible* when ``expected >= min_expected``; *neglected* when eligible and
+    ``observed = 0`` (under the null model the chance of no referral is ``e^-3 < 5%``);
+    *under_solicited* when ``observed > 0`` and the Poisson lower tail
+    ``P(X <= observed | expected) < alpha``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``PAIR_KEYS``, ``expected``, ``observed``, ``p_value`` (the Poisson lower tail),
+        ``eligible`` and ``status`` (``neglected``, ``under_solicited`` or null).
+
+    Examples
+    --------
+    Expected 4, observed 0: neglected, p = e^-4 ≈ 0.018.
+
+    >>> keys = {k: ["x"] for k in PAIR_KEYS}
+    >>> e = pl.DataFrame({**keys, "expected": [4.0]})
+    >>> o = pl.DataFrame({**keys, "observed": [0]})
+    >>> classify_pairs(e, o)["status"].to_list()
+    ['neglected']
+    """
+    pairs = expected.join(observed, on=PAIR_KEYS, how="left").with_columns(
+        pl.col("observed").fill_null(0).cast(pl.Int64)
+    )
+    p_values = poisson.cdf(pairs["observed"].to_numpy(), pairs["expected"].to_numpy())
+    pairs = pairs.with_columns(pl.Series("p_value", p_values, dtype=pl.Float64))
+    eligible = pl.col("expected") >= min_expected
+    return pairs.with_columns(
+        eligible.alias("eligible"),
+        pl.when(eligible & (pl.col("observed") == 0)).then(pl.lit("neglected"))
+        .when((pl.col("observed") > 0) & (pl.col("p_value") < alpha))
+        .then(pl.lit("under_solicited"))
+        .alias("status"),
+    )
+
+
+def neglect_indicators(classified: pl.DataFrame) -> pl.DataFrame:
+    """``neglected_share`` and ``neglected_services`` per territory and window.
+
+    ``neglected_share`` = neglected pairs / eligible pairs (null when none is eligible);
+    ``neglected_services`` = distinct services in neglected pairs.
+    """
+    neglected = pl.col("status") == "neglected"
+    return classified.group_by(TERRITORY_KEYS).agg(
+        neglected.sum().alias("neglected_pairs"),
+        pl.col("eligible").sum().alias("eligible_pairs"),
+        pl.col("service_id").filter(neglected).n_unique().alias("neglected_services"),
+    ).with_columns(
+        pl.when(pl.col("eligible_pairs") > 0)
+        .then(pl.col("neglected_pairs") / pl.col("eligible_pairs"))
+        .alias("neglected_share")
+    )
