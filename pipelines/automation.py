@@ -33,13 +33,15 @@ def file_months(path, kind_name: str) -> set[str]:
     """Partition keys (YYYY-MM-01) of the months a landed file has rows for."""
     kind = EXPORT_KINDS[kind_name]
     try:
-        dates = read_export(path, kind)[_DATE_COLUMN[kind_name]].str.strip_chars()
+        dates = read_export(path, kind).select(pl.col(_DATE_COLUMN[kind_name]).str.strip_chars())
     except UnreadableFile:
         return set()
-    parsed = pl.coalesce(
-        dates.str.to_date("%Y-%m-%d", strict=False), dates.str.to_date("%d/%m/%Y", strict=False)
-    ).drop_nulls()
-    return {f"{day:%Y-%m}-01" for day in parsed.dt.truncate("1mo").unique().to_list()}
+    text = pl.col(_DATE_COLUMN[kind_name])
+    parsed = dates.select(
+        pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False),
+                    text.str.to_date("%d/%m/%Y", strict=False)).dt.truncate("1mo").alias("month")
+    ).drop_nulls().unique()
+    return {f"{month:%Y-%m}-01" for month in parsed["month"].to_list()}
 
 
 def landing_state(home) -> dict[str, str]:

@@ -60,7 +60,7 @@ REFERRALS = ExportKind(
     "referral_rows",
     (
         Column("referral_id", True, ("id_orientation",)),
-        Column("referral_date", True, ("date_orientation",)),
+        Column("referral_date", True, ("date_orientation", "date d'orientation")),
         Column("origin_service_id", True, ("service_orienteur",)),
         Column("target_service_id", True, ("service_destinataire",)),
         Column("person_id", True, ("id_personne",), pseudonym=True),

@@ -1,4 +1,5 @@
-"""Landing exports into ``raw.referral_rows`` and ``raw.support_rows``: one row per row read, with its file and row number.
+"""Landing exports into ``raw.referral_rows`` and ``raw.support_rows``: one row per row read,
+with its file and row number.
 
 Each run loads only files whose bytes were never loaded before (by SHA-256), so running twice
 is a no-op and a re-delivered file is simply a new file. What the rows mean (dates, statuses,

@@ -1,0 +1,51 @@
+"""Shared fixtures: homes in temporary folders, and the pipeline run once per session."""
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from reseau.home import Home
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TEST_KEY = "reseau-test-key"
+# Deliveries happen in file-name order within the tiny home (see its README).
+DELIVERY_EPOCH = 1_720_000_000
+
+
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch):
+    monkeypatch.setenv("RESEAU_PSEUDONYM_KEY", TEST_KEY)
+
+
+def copy_tiny_home(destination: Path) -> Path:
+    shutil.copytree(FIXTURES / "tiny_home", destination)
+    for index, path in enumerate(sorted((destination / "landing").rglob("*.csv"))):
+        os.utime(path, (DELIVERY_EPOCH + index * 3600,) * 2)
+    return destination
+
+
+@pytest.fixture
+def tiny_home(tmp_path) -> Home:
+    """A fresh copy of the hand-made home, not yet run."""
+    return Home.open(copy_tiny_home(tmp_path / "tiny"))
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Home:
+    """The tiny home after one full run of the pipeline (shared: treat as read-only)."""
+    from reseau.runner import run_pipeline
+
+    os.environ["RESEAU_PSEUDONYM_KEY"] = TEST_KEY
+    home = Home.open(copy_tiny_home(tmp_path_factory.mktemp("run") / "tiny"))
+    assert run_pipeline(home, ["2024-05-01", "2024-06-01"])
+    return home
+
+
+@pytest.fixture
+def tiny_db(tiny_run):
+    con = duckdb.connect(str(tiny_run.warehouse), read_only=True)
+    yield con
+    con.close()

@@ -1,0 +1,48 @@
+import duckdb
+
+from pipelines.ingest.landing import ingest_landing
+from pipelines.ingest.pseudonyms import install_rekey_macro, rekey
+
+
+def connect(home):
+    home.ensure_dirs()
+    con = duckdb.connect(str(home.warehouse))
+    install_rekey_macro(con, b"key")
+    return con
+
+
+def test_rows_keep_file_and_row_number_and_pseudonyms_are_rekeyed(tiny_home):
+    con = connect(tiny_home)
+    outcomes = ingest_landing(con, tiny_home)
+    assert sorted(o.status for o in outcomes) == ["loaded"] * 5
+    rows = con.execute(
+        "select row_number, person_id, professional_id from raw.referral_rows "
+        "where file = 'landing/referrals/S1/S1_2024-05.csv' order by row_number").fetchall()
+    assert [row[0] for row in rows] == list(range(1, 9))
+    assert rows[0][1:] == (rekey(b"key", "P1"), rekey(b"key", "PRO1"))
+    # No exporter pseudonym anywhere in the warehouse.
+    assert con.execute("select count(*) from raw.referral_rows where person_id = 'P1'"
+                       ).fetchone()[0] == 0
+
+
+def test_a_second_ingestion_of_the_same_bytes_is_a_no_op(tiny_home):
+    con = connect(tiny_home)
+    ingest_landing(con, tiny_home)
+    assert ingest_landing(con, tiny_home) == []
+    assert con.execute("select count(*) from raw.referral_rows").fetchone()[0] == 13
+
+
+def test_an_unreadable_file_is_moved_aside_whole_with_its_error(tiny_home):
+    bad = tiny_home.landing / "referrals" / "S3" / "broken.csv"
+    bad.write_text("referral_id,needs\nx,y\n", encoding="utf-8")
+    con = connect(tiny_home)
+    outcomes = {o.file: o for o in ingest_landing(con, tiny_home)}
+    outcome = outcomes["landing/referrals/S3/broken.csv"]
+    assert outcome.status == "rejected"
+    assert "missing required column(s) referral_date" in outcome.error
+    assert not bad.exists()
+    moved = tiny_home.rejected / "referrals" / "S3" / "broken.csv"
+    assert moved.read_text(encoding="utf-8") == "referral_id,needs\nx,y\n"
+    assert "broken.csv" in (moved.parent / "broken.csv.error.txt").read_text(encoding="utf-8")
+    # The other files still loaded.
+    assert sum(o.status == "loaded" for o in outcomes.values()) == 5

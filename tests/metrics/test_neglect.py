@@ -1,0 +1,150 @@
+"""Expected against observed, computed by hand on a handful of services."""
+
+import math
+from datetime import date
+
+import polars as pl
+import pytest
+
+from reseau_metrics.neglect import (
+    PAIR_KEYS,
+    classify_pairs,
+    expected_solicitations,
+    neglect_indicators,
+    observed_solicitations,
+)
+
+MAY, JUNE = date(2024, 5, 1), date(2024, 6, 1)
+
+
+def groups(rows):
+    """rows: (month, commune, origin, need, referrals), all in département D of région R."""
+    return pl.DataFrame(
+        [(m, c, "D", "R", o, n, k) for m, c, o, n, k in rows],
+        schema=["month", "territory_commune", "territory_departement", "territory_region",
+                "origin_service_id", "need", "referrals"],
+        orient="row",
+    )
+
+
+def competent(rows):
+    """rows: (commune, need, service, capacity, opened_on, closed_on)."""
+    return pl.DataFrame(
+        rows,
+        schema={"commune": pl.String, "need": pl.String, "service_id": pl.String,
+                "capacity": pl.Float64, "opened_on": pl.Date, "closed_on": pl.Date},
+        orient="row",
+    )
+
+
+def expected_of(result, level="departement", window=1, month=MAY):
+    rows = result.filter((pl.col("territory_level") == level)
+                         & (pl.col("window_months") == window) & (pl.col("month") == month))
+    return {(r["service_id"], r["need"]): r["expected"] for r in rows.to_dicts()}
+
+
+def test_referrals_are_spread_by_capacity_excluding_the_origin():
+    # 6 referrals from o for need h in commune c; competent: o itself (excluded), a (cap 2),
+    # b (cap 1). a expects 6 × 2/3 = 4, b expects 6 × 1/3 = 2.
+    result = expected_solicitations(
+        groups([(MAY, "c", "o", "h", 6)]),
+        competent([("c", "h", "o", 5.0, None, None), ("c", "h", "a", 2.0, None, None),
+                   ("c", "h", "b", 1.0, None, None)]),
+        [MAY], (1,),
+    )
+    assert expected_of(result) == {("a", "h"): pytest.approx(4.0), ("b", "h"): pytest.approx(2.0)}
+    assert expected_of(result, level="region") == expected_of(result)
+
+
+def test_a_service_closed_before_the_window_expects_nothing_but_counts_when_active_in_it():
+    # b closed on 2024-03-31. In the 1-month window of May it is not active: a takes all 4.
+    # In the 12-month window ending May (June 2023 - May 2024) it was active: 2 and 2.
+    rows = competent([("c", "h", "a", 1.0, None, None),
+                      ("c", "h", "b", 1.0, None, date(2024, 3, 31))])
+    result = expected_solicitations(groups([(MAY, "c", "o", "h", 4)]), rows, [MAY], (1, 12))
+    assert expected_of(result, window=1) == {("a", "h"): 4.0}
+    assert expected_of(result, window=12) == {("a", "h"): 2.0, ("b", "h"): 2.0}
+
+
+def test_a_service_opened_after_the_window_expects_nothing():
+    rows = competent([("c", "h", "a", 1.0, None, None),
+                      ("c", "h", "b", 1.0, date(2024, 6, 15), None)])
+    result = expected_solicitations(groups([(MAY, "c", "o", "h", 3)]), rows, [MAY], (1,))
+    assert expected_of(result) == {("a", "h"): 3.0}
+
+
+def test_windows_add_up_months():
+    # 2 referrals in May, 4 in June; window 12 ending June holds 6: a (only service) expects 6.
+    result = expected_solicitations(
+        groups([(MAY, "c", "o", "h", 2), (JUNE, "c", "o", "h", 4)]),
+        competent([("c", "h", "a", 1.0, None, None)]), [MAY, JUNE], (1, 12),
+    )
+    assert expected_of(result, window=1, month=JUNE) == {("a", "h"): 4.0}
+    assert expected_of(result, window=12, month=JUNE) == {("a", "h"): 6.0}
+
+
+def test_no_competent_service_expects_nothing():
+    result = expected_solicitations(
+        groups([(MAY, "c", "o", "h", 2)]), competent([("other", "h", "a", 1.0, None, None)]),
+        [MAY], (1,),
+    )
+    assert result.height == 0
+
+
+def test_observed_sums_months_in_windows():
+    observations = pl.DataFrame({
+        "month": [MAY, JUNE], "territory_departement": ["D", "D"],
+        "territory_region": ["R", "R"], "target_service_id": ["a", "a"], "need": ["h", "h"],
+        "referrals": [1, 2],
+    })
+    result = observed_solicitations(observations, [JUNE], (1, 12))
+    by_window = {r["window_months"]: r["observed"]
+                 for r in result.filter(pl.col("territory_level") == "departement").to_dicts()}
+    assert by_window == {1: 2, 12: 3}
+
+
+def pairs(rows):
+    """rows: (service, expected, observed) in one territory and window."""
+    keys = {"territory_level": "departement", "territory_code": "D", "month": MAY,
+            "window_months": 12, "need": "h"}
+    expected = pl.DataFrame([{**keys, "service_id": s, "expected": e} for s, e, _ in rows])
+    observed = pl.DataFrame(
+        [{**keys, "service_id": s, "observed": o} for s, _, o in rows if o is not None],
+        schema={**expected.drop("expected").schema, "observed": pl.Int64},
+    )
+    return expected.select(*PAIR_KEYS, "expected"), observed.select(*PAIR_KEYS, "observed")
+
+
+def test_classification_by_hand():
+    expected, observed = pairs([
+        ("neglected", 3.0, None),     # eligible, nothing observed: P(X=0) = e^-3
+        ("below", 2.9, None),          # not eligible: too little expected
+        ("under", 20.0, 2),            # P(X <= 2 | 20) = e^-20 (1 + 20 + 200) ≈ 4.5e-7
+        ("fine", 10.0, 8),             # P(X <= 8 | 10) ≈ 0.33
+    ])
+    result = {r["service_id"]: r for r in classify_pairs(expected, observed).to_dicts()}
+    assert result["neglected"]["status"] == "neglected"
+    assert result["neglected"]["p_value"] == pytest.approx(math.exp(-3))
+    assert result["below"]["status"] is None and not result["below"]["eligible"]
+    assert result["under"]["status"] == "under_solicited"
+    assert result["under"]["p_value"] == pytest.approx(math.exp(-20) * 221)
+    assert result["fine"]["status"] is None and result["fine"]["eligible"]
+
+
+def test_neglect_indicators_by_hand():
+    expected, observed = pairs(
+        [("a", 3.0, None), ("b", 5.0, 5), ("c", 4.0, None), ("d", 1.0, None)]
+    )
+    classified = classify_pairs(expected, observed)
+    result = neglect_indicators(classified).to_dicts()[0]
+    # Eligible: a, b, c (d expects 1 < 3). Neglected: a, c. Share 2/3, services 2.
+    assert result["neglected_share"] == pytest.approx(2 / 3)
+    assert result["neglected_services"] == 2
+    assert (result["neglected_pairs"], result["eligible_pairs"]) == (2, 3)
+
+
+def test_neglected_share_is_null_without_eligible_pairs():
+    expected, observed = pairs([("a", 1.0, None)])
+    result = neglect_indicators(classify_pairs(expected, observed)).to_dicts()[0]
+    assert result["neglected_share"] is None
+    assert result["neglected_services"] == 0
