@@ -1,10 +1,14 @@
-"""Writing Python results into the warehouse, one partition (month) at a time."""
+"""Writing Python results into the warehouse, and publishing it to analysts."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
+import duckdb
 import polars as pl
 
 
@@ -28,3 +32,22 @@ def replace_months(con, table: str, frame: pl.DataFrame, months: Sequence[date])
         raise
     finally:
         con.unregister("partition_batch")
+
+
+def publish_snapshot(warehouse: Path, published: Path) -> Path:
+    """Copy the warehouse to ``published`` by atomic replacement.
+
+    DuckDB allows one writer or many readers, never both: analysts therefore read a copy.
+    The copy is written next to its destination, then renamed over it, so a reader that has
+    the old file open keeps a consistent snapshot and a new reader sees the whole new one.
+    """
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    published.parent.mkdir(parents=True, exist_ok=True)
+    partial = published.with_name(f".{published.name}.partial")
+    shutil.copyfile(warehouse, partial)
+    os.replace(partial, published)
+    return published

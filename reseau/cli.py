@@ -37,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     home = Home.open(args.home)
     months = [parse_month(month) for month in args.month] if args.month else None
-    return 0 if run_pipeline(home, months) else 1
+    return 0 if run_pipeline(home, months, stage=args.stage) else 1
 
 
 def _print_outputs(home: Home) -> None:
@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--home")
     run.add_argument("--month", nargs="+", metavar="YYYY-MM",
                      help="months to compute (default: every month found in landing)")
+    run.add_argument("--stage", choices=["ingest", "dbt", "indicators"],
+                     help="run one stage only (benchmarks, debugging); nothing is published")
     run.set_defaults(handler=cmd_run)
 
     ui = commands.add_parser("ui", help="start the Dagster UI for a home")

@@ -68,14 +68,34 @@ def contiguous_ranges(months: Iterable[str]) -> list[tuple[str, str]]:
     return ranges
 
 
-def run_pipeline(home: Home, months: list[str] | None = None) -> bool:
-    """Run every asset for ``months`` (default: all months in landing); True on success."""
+def stage_selection(stage: str | None):
+    """Assets of one stage (``ingest``, ``dbt``, ``indicators``), for `make bench`."""
+    import dagster as dg
+
+    ingest = dg.AssetSelection.groups("ingest")
+    indicators = dg.AssetSelection.groups("indicators").downstream()
+    stages = {
+        None: dg.AssetSelection.all(),
+        "ingest": ingest,
+        "dbt": dg.AssetSelection.all() - ingest - indicators,
+        "indicators": indicators,
+    }
+    return stages[stage]
+
+
+def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None = None) -> bool:
+    """Run every asset for ``months`` (default: all months in landing); True on success.
+
+    ``stage`` restricts the run to one stage (see :func:`stage_selection`); the analysts'
+    snapshot is published only after a whole run.
+    """
     import dagster as dg
 
     from pipelines.definitions import build_definitions
     from pipelines.ingest.pseudonyms import key_from_environment
     from pipelines.ingest.reference import required_files
     from pipelines.partitions import monthly_partitions
+    from pipelines.warehouse import publish_snapshot
 
     # Fail before any work on what the user must fix: the key, the reference files.
     key_from_environment()
@@ -91,7 +111,9 @@ def run_pipeline(home: Home, months: list[str] | None = None) -> bool:
         print(f"reseau: skipping month(s) not yet complete: {', '.join(m[:7] for m in future)}",
               file=sys.stderr)
     months = [m for m in months if m <= last]
-    job = build_definitions(str(home.root)).resolve_job_def("monthly_indicators")
+    definitions = build_definitions(str(home.root))
+    job = definitions.resolve_job_def("monthly_indicators")
+    selected = stage_selection(stage).resolve(definitions.resolve_asset_graph())
     # The CLI is the process entry point: pointing Dagster at the home's instance here lets
     # `reseau ui` show the same run history.
     os.environ["DAGSTER_HOME"] = str(dagster_home(home))
@@ -105,10 +127,14 @@ def run_pipeline(home: Home, months: list[str] | None = None) -> bool:
             tags={"dagster/asset_partition_range_start": start,
                   "dagster/asset_partition_range_end": end},
             raise_on_error=False,
+            asset_selection=None if stage is None else sorted(selected),
         )
         if not result.success:
             failed = [event.step_key for event in result.all_events if event.is_step_failure]
             print(f"reseau: run failed at step(s) {', '.join(failed) or '?'}; "
                   f"see the log above and `reseau ui --home {home.root}`", file=sys.stderr)
             return False
+    if stage is None:
+        publish_snapshot(home.warehouse, home.published_warehouse)
+        print(f"reseau: published {home.published_warehouse}", file=sys.stderr)
     return True
