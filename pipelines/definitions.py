@@ -14,7 +14,7 @@ from pipelines.resources import HomeResource
 def build_definitions(home_path: str | dg.EnvVar) -> dg.Definitions:
     """Everything for one home. The path may be an ``EnvVar`` read when a run starts."""
     return dg.Definitions(
-        assets=[reference_tables, landing_exports, build_dbt_assets(), territory_indicator_values],
+        assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values],
         jobs=[monthly_job],
         schedules=[monthly_schedule],
         sensors=[landing_sensor],

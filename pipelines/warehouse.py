@@ -51,3 +51,15 @@ def publish_snapshot(warehouse: Path, published: Path) -> Path:
     shutil.copyfile(warehouse, partial)
     os.replace(partial, published)
     return published
+
+
+def months_with_data(warehouse: Path) -> list[str]:
+    """Partition keys of every month with a valid referral or support in the marts."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select month from marts.fct_referrals union select month from marts.fct_supports"
+        ).fetchall()
+    finally:
+        con.close()
+    return sorted(f"{month:%Y-%m-%d}" for (month,) in rows if month is not None)

@@ -39,19 +39,6 @@ def parse_month(text: str) -> str:
     return month.isoformat()
 
 
-def months_in_landing(home: Home) -> list[str]:
-    """Every month that some landed export has rows for (partition keys)."""
-    from pipelines.automation import file_months
-    from pipelines.ingest.columns import EXPORT_KINDS
-    from pipelines.ingest.landing import landed_files
-
-    months: set[str] = set()
-    for kind in EXPORT_KINDS.values():
-        for path in landed_files(home, kind):
-            months |= file_months(path, kind.name)
-    return sorted(months)
-
-
 def contiguous_ranges(months: Iterable[str]) -> list[tuple[str, str]]:
     """Group sorted partition keys into runs of consecutive months."""
     ranges: list[tuple[str, str]] = []
@@ -69,70 +56,100 @@ def contiguous_ranges(months: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def stage_selection(stage: str | None):
-    """Assets of one stage (``ingest``, ``dbt``, ``indicators``), for `make bench`."""
+    """Assets of one stage (``ingest``, ``dbt``, ``indicators``), or of several joined by
+    ``+``; ``None`` selects everything."""
     import dagster as dg
 
     ingest = dg.AssetSelection.groups("ingest")
     indicators = dg.AssetSelection.groups("indicators").downstream()
     stages = {
-        None: dg.AssetSelection.all(),
         "ingest": ingest,
         "dbt": dg.AssetSelection.all() - ingest - indicators,
         "indicators": indicators,
     }
-    return stages[stage]
+    if stage is None:
+        return dg.AssetSelection.all()
+    selection = stages[stage.split("+")[0]]
+    for name in stage.split("+")[1:]:
+        selection = selection | stages[name]
+    return selection
 
 
-def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None = None) -> bool:
-    """Run every asset for ``months`` (default: all months in landing); True on success.
+class _Runner:
+    """Executes the monthly job in process on one home, stage by stage if asked."""
 
-    ``stage`` restricts the run to one stage (see :func:`stage_selection`); the analysts'
-    snapshot is published only after a whole run.
-    """
-    import dagster as dg
+    def __init__(self, home: Home):
+        import dagster as dg
 
-    from pipelines.definitions import build_definitions
-    from pipelines.ingest.pseudonyms import key_from_environment
-    from pipelines.ingest.reference import required_files
-    from pipelines.partitions import monthly_partitions
-    from pipelines.warehouse import publish_snapshot
+        from pipelines.definitions import build_definitions
 
-    # Fail before any work on what the user must fix: the key, the reference files.
-    key_from_environment()
-    required_files(home)
-    if months is None:
-        months = months_in_landing(home)
-        if not months:
-            raise HomeError(f"nothing to run: no export under {home.landing}; deliver files to "
-                            "landing/referrals/<exporter_id>/ or pass --month")
-    last = monthly_partitions.get_last_partition_key()
-    future = [m for m in months if m > last]
-    if future:
-        print(f"reseau: skipping month(s) not yet complete: {', '.join(m[:7] for m in future)}",
+        self.home = home
+        self.definitions = build_definitions(str(home.root))
+        self.job = self.definitions.resolve_job_def("monthly_indicators")
+        # The CLI is the process entry point: pointing Dagster at the home's instance here
+        # lets `reseau ui` show the same run history.
+        os.environ["DAGSTER_HOME"] = str(dagster_home(home))
+        self.instance = dg.DagsterInstance.get()
+
+    def execute(self, stage: str | None, months: tuple[str, str] | None) -> bool:
+        selected = stage_selection(stage).resolve(self.definitions.resolve_asset_graph())
+        tags = {}
+        if months is not None:
+            tags = {"dagster/asset_partition_range_start": months[0],
+                    "dagster/asset_partition_range_end": months[1]}
+        span = f" {months[0][:7]}..{months[1][:7]}" if months else ""
+        print(f"reseau: running {stage or 'everything'}{span} on {self.home.root}",
               file=sys.stderr)
-    months = [m for m in months if m <= last]
-    definitions = build_definitions(str(home.root))
-    job = definitions.resolve_job_def("monthly_indicators")
-    selected = stage_selection(stage).resolve(definitions.resolve_asset_graph())
-    # The CLI is the process entry point: pointing Dagster at the home's instance here lets
-    # `reseau ui` show the same run history.
-    os.environ["DAGSTER_HOME"] = str(dagster_home(home))
-    instance = dg.DagsterInstance.get()
-    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    for start, end in contiguous_ranges(months):
-        print(f"reseau: running {start[:7]}..{end[:7]} on {home.root}", file=sys.stderr)
-        result = job.execute_in_process(
-            instance=instance,
-            run_config=run_config,
-            tags={"dagster/asset_partition_range_start": start,
-                  "dagster/asset_partition_range_end": end},
+        result = self.job.execute_in_process(
+            instance=self.instance,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            tags=tags,
             raise_on_error=False,
             asset_selection=None if stage is None else sorted(selected),
         )
         if not result.success:
             failed = [event.step_key for event in result.all_events if event.is_step_failure]
             print(f"reseau: run failed at step(s) {', '.join(failed) or '?'}; "
-                  f"see the log above and `reseau ui --home {home.root}`", file=sys.stderr)
+                  f"see the log above and `reseau ui --home {self.home.root}`", file=sys.stderr)
+        return result.success
+
+
+def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None = None) -> bool:
+    """Run every asset for ``months``; True on success.
+
+    Without ``months``, the warehouse is prepared first (ingest and dbt), then the indicators
+    are computed for every month it holds. ``stage`` restricts the run to one stage (see
+    :func:`stage_selection`); the analysts' snapshot is published only after a whole run.
+    """
+    from pipelines.ingest.pseudonyms import key_from_environment
+    from pipelines.ingest.reference import required_files
+    from pipelines.partitions import monthly_partitions
+    from pipelines.warehouse import months_with_data, publish_snapshot
+
+    # Fail before any work on what the user must fix: the key, the reference files.
+    key_from_environment()
+    required_files(home)
+    runner = _Runner(home)
+    if stage in ("ingest", "dbt"):  # not partitioned: no months to give
+        return runner.execute(stage, None)
+    monthly_stage = stage
+    if months is None:
+        if stage is None:
+            # Prepare the warehouse first: the months to compute are those it holds.
+            if not runner.execute("ingest+dbt", None):
+                return False
+            monthly_stage = "indicators"
+        months = months_with_data(home.warehouse)
+        if not months:
+            raise HomeError(f"nothing to compute: no valid referral under {home.landing}; "
+                            "deliver exports to landing/referrals/<exporter_id>/")
+    last = monthly_partitions.get_last_partition_key()
+    future = [m for m in months if m > last]
+    if future:
+        print(f"reseau: skipping month(s) not yet complete: {', '.join(m[:7] for m in future)}",
+              file=sys.stderr)
+    for start, end in contiguous_ranges(m for m in months if m <= last):
+        if not runner.execute(monthly_stage, (start, end)):
             return False
     if stage is None:
         publish_snapshot(home.warehouse, home.published_warehouse)

@@ -50,29 +50,42 @@ class ReseauTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "marts"
 
 
-def build_dbt_assets():
-    ensure_manifest()
+# Marts that publish the Python indicator results: built after the indicator asset.
+INDICATOR_MARTS = "tag:indicators"
 
-    @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        dagster_dbt_translator=ReseauTranslator(),
-        project=dbt_project,
-        pool="warehouse",
+
+def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource):
+    resolved = home.get_home()
+    dbt = DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(write_dbt_profile(resolved)),
+        dbt_executable=dbt_executable(),
     )
-    def reseau_dbt_models(context: dg.AssetExecutionContext, home: HomeResource):
-        """Build and test the selected dbt models against the home's warehouse."""
-        resolved = home.get_home()
-        dbt = DbtCliResource(
-            project_dir=dbt_project,
-            profiles_dir=str(write_dbt_profile(resolved)),
-            dbt_executable=dbt_executable(),
-        )
-        # "buildable": a test that spans models (relationships) runs in the step that builds
-        # its last parent, not before that parent exists.
-        yield from dbt.cli(
-            ["build", "--indirect-selection", "buildable"],
-            context=context,
-            target_path=resolved.dbt_target_dir,
-        ).stream()
+    # "buildable": a test that spans models (relationships) runs in the invocation that
+    # builds its last parent, not before that parent exists.
+    yield from dbt.cli(
+        ["build", "--indirect-selection", "buildable"],
+        context=context,
+        target_path=resolved.dbt_target_dir,
+    ).stream()
 
-    return reseau_dbt_models
+
+def build_dbt_assets() -> list[dg.AssetsDefinition]:
+    """Two dbt definitions: the warehouse (staging, intermediate, marts), then the marts
+    that publish indicator results. Splitting them, rather than letting Dagster subset one
+    definition around the indicator asset, keeps each step a plain `dbt build --select`."""
+    ensure_manifest()
+    common = {"manifest": dbt_project.manifest_path, "project": dbt_project,
+              "dagster_dbt_translator": ReseauTranslator(), "pool": "warehouse"}
+
+    @dbt_assets(name="warehouse_models", exclude=INDICATOR_MARTS, **common)
+    def warehouse_models(context: dg.AssetExecutionContext, home: HomeResource):
+        """Build and test staging, intermediate and marts from raw.* (dbt)."""
+        yield from _dbt_build(context, home)
+
+    @dbt_assets(name="indicator_marts", select=INDICATOR_MARTS, **common)
+    def indicator_marts(context: dg.AssetExecutionContext, home: HomeResource):
+        """Publish indicators.* as contracted marts (dbt)."""
+        yield from _dbt_build(context, home)
+
+    return [warehouse_models, indicator_marts]

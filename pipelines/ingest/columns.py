@@ -6,6 +6,7 @@ Headers are matched after normalisation (case, accents, spaces and punctuation i
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -48,11 +49,16 @@ class ExportKind:
 
     def header_map(self) -> dict[str, str]:
         """Normalised header -> canonical column name."""
-        mapping: dict[str, str] = {}
-        for column in self.columns:
-            for header in (column.name, *column.synonyms):
-                mapping[normalise_header(header)] = column.name
-        return mapping
+        return _header_map(self)
+
+
+@functools.cache
+def _header_map(kind: ExportKind) -> dict[str, str]:
+    return {
+        normalise_header(header): column.name
+        for column in kind.columns
+        for header in (column.name, *column.synonyms)
+    }
 
 
 REFERRALS = ExportKind(

@@ -10,8 +10,10 @@ re-keys pseudonyms and keeps count.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +37,13 @@ create table if not exists raw.files (
     error varchar
 )
 """
+
+
+FILE_COLUMNS = {
+    "file": pl.String, "kind": pl.String, "exporter_id": pl.String, "sha256": pl.String,
+    "delivered_at": pl.Datetime("us"), "ingested_at": pl.Datetime("us"),
+    "rows_read": pl.Int32, "status": pl.String, "error": pl.String,
+}
 
 
 def rows_ddl(kind: ExportKind) -> str:
@@ -82,54 +91,75 @@ def _move_aside(home: Home, path: Path, error: str) -> None:
     destination.with_name(destination.name + ".error.txt").write_text(error + "\n", "utf-8")
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    path: Path
+    sha256: str
+    delivered_at: datetime
+
+
+def _read(delivery: _Delivery, kind: ExportKind) -> pl.DataFrame | UnreadableFile:
+    try:
+        return read_export(delivery.path, kind)
+    except UnreadableFile as problem:
+        return problem
+
+
 def ingest_landing(
     con, home: Home, progress: Callable[[str], None] = lambda message: None
 ) -> list[FileOutcome]:
     """Load every new landing file of every kind; return one outcome per new file.
 
     Pseudonym columns go through the ``rekey`` macro (see ``pseudonyms.install_rekey_macro``),
-    which the caller must have installed on ``con``.
+    which the caller must have installed on ``con``. Files are read in parallel threads
+    (polars releases the GIL); all writes happen here, on the one connection.
     """
     con.execute("create schema if not exists raw")
     con.execute(FILES_DDL)
     known = {row[0] for row in con.execute("select sha256 from raw.files").fetchall()}
     outcomes: list[FileOutcome] = []
-    for kind in EXPORT_KINDS.values():
-        con.execute(rows_ddl(kind))
-        paths = landed_files(home, kind)
-        batches: list[pl.DataFrame] = []
-        for index, path in enumerate(paths, start=1):
-            sha = _sha256(path)
-            if sha in known:
-                continue
-            known.add(sha)
-            relative = path.relative_to(home.root).as_posix()
-            exporter_id = path.parent.name
-            delivered_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-            try:
-                frame = read_export(path, kind)
-            except UnreadableFile as problem:
-                error = f"{relative}: {problem}"
-                _move_aside(home, path, error)
-                outcome = FileOutcome(relative, kind.name, exporter_id, "rejected", None, error)
-                progress(f"rejected {error}")
-            else:
-                batches.append(
-                    frame.with_columns(
+    file_rows: list[tuple] = []
+    ingested_at = datetime.now(UTC).replace(tzinfo=None)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for kind in EXPORT_KINDS.values():
+            con.execute(rows_ddl(kind))
+            deliveries = []
+            for path in landed_files(home, kind):
+                sha = _sha256(path)
+                if sha not in known:
+                    known.add(sha)
+                    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+                    deliveries.append(_Delivery(path, sha, mtime))
+            batches: list[pl.DataFrame] = []
+            results = pool.map(lambda delivery: _read(delivery, kind), deliveries)
+            for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
+                relative = delivery.path.relative_to(home.root).as_posix()
+                exporter_id = delivery.path.parent.name
+                if isinstance(result, UnreadableFile):
+                    error = f"{relative}: {result}"
+                    _move_aside(home, delivery.path, error)
+                    outcome = FileOutcome(relative, kind.name, exporter_id, "rejected", None, error)
+                    progress(f"rejected {error}")
+                else:
+                    batches.append(result.with_columns(
                         pl.lit(relative).alias("file"), pl.lit(exporter_id).alias("exporter_id")
-                    )
-                )
-                outcome = FileOutcome(relative, kind.name, exporter_id, "loaded", frame.height)
-            con.execute(
-                "insert into raw.files values (?, ?, ?, ?, ?, current_timestamp, ?, ?, ?)",
-                [outcome.file, kind.name, exporter_id, sha, delivered_at, outcome.rows_read,
-                 outcome.status, outcome.error],
-            )
-            outcomes.append(outcome)
-            if index % 500 == 0:
-                progress(f"{kind.name}: read {index}/{len(paths)} files")
-        if batches:
-            _insert_rows(con, kind, pl.concat(batches, how="vertical"))
+                    ))
+                    outcome = FileOutcome(relative, kind.name, exporter_id, "loaded", result.height)
+                outcomes.append(outcome)
+                file_rows.append((relative, kind.name, exporter_id, delivery.sha256,
+                                  delivery.delivered_at, ingested_at, outcome.rows_read,
+                                  outcome.status, outcome.error))
+                if index % 1000 == 0:
+                    progress(f"{kind.name}: read {index}/{len(deliveries)} new files")
+            if batches:
+                _insert_rows(con, kind, pl.concat(batches, how="vertical"))
+    if file_rows:
+        files = pl.DataFrame(file_rows, orient="row", schema=FILE_COLUMNS)
+        con.register("files_batch", files.to_arrow())
+        try:
+            con.execute("insert into raw.files select * from files_batch")
+        finally:
+            con.unregister("files_batch")
     return outcomes
 
 

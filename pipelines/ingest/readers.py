@@ -59,13 +59,14 @@ def read_export(path: Path, kind: ExportKind) -> pl.DataFrame:
     if missing:
         raise UnreadableFile(
             f"missing required column(s) {', '.join(missing)}; add them to the export "
-            f"or map its headers in sources/<exporter_id>.yml"
+            "(header names and their French synonyms are in the data contract)"
         )
-    frame = raw.select([pl.col(header).alias(name) for header, name in renamed.items()])
-    frame = frame.with_columns(
-        [pl.lit(None, dtype=pl.String).alias(name)
-         for name in kind.column_names if name not in frame.columns]
-    )
-    return frame.select(kind.column_names).with_row_index("row_number", offset=1).with_columns(
-        pl.col("row_number").cast(pl.Int32)
+    by_name = {name: header for header, name in renamed.items()}
+    return raw.select(
+        pl.int_range(1, raw.height + 1, dtype=pl.Int32).alias("row_number"),
+        *[
+            pl.col(by_name[name]).alias(name) if name in by_name
+            else pl.lit(None, dtype=pl.String).alias(name)
+            for name in kind.column_names
+        ],
     )
