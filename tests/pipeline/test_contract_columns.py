@@ -1,0 +1,37 @@
+"""The marts have exactly the columns of interfaces.md ("Warehouse"), in that order."""
+
+import pytest
+
+INTERFACES = {
+    "fct_referrals": "referral_key, referral_date, month, origin_service_id, target_service_id, "
+                     "person_key, needs, professional_key, status, territory_commune, "
+                     "territory_departement, territory_region, has_convention, out_of_mission",
+    "dim_services": "service_id, name, sector, commune, departement, region, competences, "
+                    "served_area, capacity, opened_on, closed_on",
+    "dim_territories": "territory_level, territory_code, territory_name, parent_code",
+    "territory_indicators": "territory_level, territory_code, month, window_months, indicator, "
+                            "value, numerator, denominator",
+    "indicator_catalogue": "indicator, label_fr, label_en, unit, definition, higher_is, "
+                           "seed_passage",
+    "neglected_services": "territory_level, territory_code, month, window_months, service_id, "
+                          "need, expected, observed, p_value, status",
+    "load_audit": "file, exporter_id, sha256, delivered_at, rows_read, rows_loaded, rows_merged, "
+                  "rows_superseded, rows_quarantined, status, error",
+    "quarantine": "file, row_number, reason, raw",
+}
+
+
+@pytest.mark.parametrize("table", sorted(INTERFACES))
+def test_mart_columns_match_the_interface(tiny_db, table):
+    columns = [row[0] for row in tiny_db.execute(
+        "select column_name from information_schema.columns where table_schema = 'marts' "
+        "and table_name = ? order by ordinal_position", [table]).fetchall()]
+    assert columns == INTERFACES[table].split(", ")
+
+
+def test_month_is_a_date_and_lists_are_lists(tiny_db):
+    types = dict(tiny_db.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = "
+        "'marts' and table_name = 'fct_referrals'").fetchall())
+    assert types["month"] == "DATE"
+    assert types["needs"] == "VARCHAR[]"

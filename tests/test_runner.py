@@ -1,0 +1,29 @@
+import pytest
+
+from reseau.home import Home, HomeError
+from reseau.runner import contiguous_ranges, parse_month
+
+
+def test_parse_month():
+    assert parse_month("2026-10") == "2026-10-01"
+    with pytest.raises(HomeError, match="YYYY-MM"):
+        parse_month("10/2026")
+
+
+def test_contiguous_ranges_split_at_gaps_and_cross_years():
+    months = ["2025-11-01", "2025-12-01", "2026-01-01", "2026-03-01", "2025-11-01"]
+    assert contiguous_ranges(months) == [("2025-11-01", "2026-01-01"),
+                                         ("2026-03-01", "2026-03-01")]
+    assert contiguous_ranges([]) == []
+
+
+def test_home_settings_come_from_reseau_toml(tmp_path):
+    (tmp_path / "reseau.toml").write_text("min_cell = 5\n", encoding="utf-8")
+    assert Home.open(tmp_path).min_cell == 5
+    assert Home.open(tmp_path / ".." / tmp_path.name).root == tmp_path.resolve()
+
+
+def test_a_broken_reseau_toml_is_a_clear_error(tmp_path):
+    (tmp_path / "reseau.toml").write_text("min_cell = \n", encoding="utf-8")
+    with pytest.raises(HomeError, match="reseau.toml is not valid TOML"):
+        Home.open(tmp_path)
