@@ -11,19 +11,19 @@ from reseau_metrics.mission import out_of_mission_rate
 from reseau_metrics.neglect import classify_pairs, expected_solicitations, neglect_indicators
 from reseau_metrics.territory import territory_indicators
 from reseau_metrics.volume import distinct_count, volume
-from reseau_metrics.windows import expand_to_windows, window_bounds
+from reseau_metrics.windows import per_window, window_bounds
 
 __all__ = [
     "INDICATOR_COLUMNS",
     "as_indicator",
     "classify_pairs",
     "distinct_count",
-    "expand_to_windows",
     "expected_solicitations",
     "hhi",
     "neglect_indicators",
     "origin_hhi_median",
     "out_of_mission_rate",
+    "per_window",
     "stack_levels",
     "territory_indicators",
     "top_share",

@@ -20,13 +20,14 @@ import polars as pl
 from scipy.stats import poisson
 
 from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, stack_levels
-from reseau_metrics.windows import expand_to_windows, window_bounds
+from reseau_metrics.windows import per_window
 
 __all__ = ["expected_solicitations", "observed_solicitations", "classify_pairs",
            "neglect_indicators", "PAIR_KEYS"]
 
 PAIR_KEYS = [*TERRITORY_KEYS, "service_id", "need"]
 _GROUP = ["territory_commune", "origin_service_id", "need"]
+_NOTHING = 1e-9  # below this, an expectation is rounding error of the subtraction above
 
 
 def expected_solicitations(
@@ -78,40 +79,44 @@ def expected_solicitations(
     [1.5, 0.5]
     """
     level_columns = list(levels.values())
-    pieces = []
-    for window_months in windows:
-        for end in sorted(set(ends)):
-            start, last_day = window_bounds(end, window_months)
-            in_window = (
-                need_groups.filter(pl.col("month").is_between(start, end))
-                .group_by([*_GROUP, *level_columns])
-                .agg(pl.col("referrals").sum())
-            )
-            active = competent.filter(
-                (pl.col("opened_on").is_null() | (pl.col("opened_on") <= last_day))
-                & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= start))
-            )
-            spread = (
-                in_window.join(
-                    active, left_on=["territory_commune", "need"], right_on=["commune", "need"]
-                )
-                .filter(pl.col("service_id") != pl.col("origin_service_id"))
-                .with_columns(
-                    (pl.col("referrals") * pl.col("capacity")
-                     / pl.col("capacity").sum().over(_GROUP)).alias("expected")
-                )
-            )
-            pieces.append(
-                stack_levels(spread.select(*level_columns, "service_id", "need", "expected"),
-                             levels)
-                .group_by("territory_level", "territory_code", "service_id", "need")
-                .agg(pl.col("expected").sum())
-                .with_columns(pl.lit(end).alias("month"),
-                              pl.lit(window_months, dtype=pl.Int32).alias("window_months"))
-            )
-    if not pieces:
-        return pl.DataFrame(schema={**dict.fromkeys(PAIR_KEYS), "expected": pl.Float64})
-    return pl.concat(pieces, how="vertical").select(*PAIR_KEYS, "expected")
+
+    def spread(rows: pl.DataFrame, first_day: date, last_day: date) -> pl.DataFrame:
+        active = competent.filter(
+            (pl.col("opened_on").is_null() | (pl.col("opened_on") <= last_day))
+            & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= first_day))
+        ).select("commune", "need", "service_id", "capacity")
+        cell = ["territory_commune", "need"]
+        # Each group (commune, origin, need) of N referrals gives every competent service s
+        # other than the origin N·cap_s/D, with D the competent capacity less the origin's.
+        # So s expects cap_s × (Σ N/D over the cell's groups − Σ N/D over its own groups).
+        weighted = (
+            rows.group_by([*_GROUP, *level_columns]).agg(pl.col("referrals").sum())
+            .join(active.group_by("commune", "need").agg(pl.col("capacity").sum().alias("total")),
+                  left_on=cell, right_on=["commune", "need"])
+            .join(active.rename({"capacity": "origin_capacity"}), how="left",
+                  left_on=[*cell, "origin_service_id"], right_on=["commune", "need", "service_id"])
+            .with_columns(
+                (pl.col("total") - pl.col("origin_capacity").fill_null(0.0)).alias("denominator"))
+            .filter(pl.col("denominator") > 0)
+            .with_columns((pl.col("referrals") / pl.col("denominator")).alias("weight"))
+        )
+        per_cell = weighted.group_by(*cell, *level_columns).agg(pl.col("weight").sum())
+        own = weighted.group_by(*cell, "origin_service_id").agg(pl.col("weight").sum().alias("own"))
+        shares = (
+            per_cell.join(active, left_on=cell, right_on=["commune", "need"])
+            .join(own, how="left", left_on=[*cell, "service_id"],
+                  right_on=[*cell, "origin_service_id"])
+            .with_columns((pl.col("capacity") * (pl.col("weight") - pl.col("own").fill_null(0.0)))
+                          .alias("expected"))
+            .filter(pl.col("expected") > _NOTHING)
+        )
+        return (
+            stack_levels(shares.select(*level_columns, "service_id", "need", "expected"), levels)
+            .group_by("territory_level", "territory_code", "service_id", "need")
+            .agg(pl.col("expected").sum())
+        )
+
+    return per_window(need_groups, ends, windows, spread).select(*PAIR_KEYS, "expected")
 
 
 def observed_solicitations(
@@ -127,16 +132,15 @@ def observed_solicitations(
     once per matching need code). Months are additive, so windows are sums of months.
     """
     level_columns = list(levels.values())
-    windowed = expand_to_windows(
-        observations.select("month", *level_columns, "target_service_id", "need", "referrals"),
-        ends, windows,
+    # Commune does not matter here: aggregate it away before the windows.
+    monthly = observations.group_by("month", *level_columns, "target_service_id", "need").agg(
+        pl.col("referrals").sum()
     )
-    return (
-        stack_levels(windowed, levels)
-        .rename({"target_service_id": "service_id"})
-        .group_by(PAIR_KEYS)
+    return per_window(monthly, ends, windows, lambda rows, *_: (
+        stack_levels(rows, levels)
+        .group_by("territory_level", "territory_code", "target_service_id", "need")
         .agg(pl.col("referrals").sum().alias("observed"))
-    )
+    )).rename({"target_service_id": "service_id"}).select(*PAIR_KEYS, "observed")
 
 
 def classify_pairs(

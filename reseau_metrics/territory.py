@@ -27,7 +27,7 @@ from reseau_metrics.neglect import (
     observed_solicitations,
 )
 from reseau_metrics.volume import distinct_count, volume
-from reseau_metrics.windows import expand_to_windows
+from reseau_metrics.windows import per_window
 
 __all__ = ["TerritoryResults", "territory_indicators", "COUNT_INDICATORS", "INDICATOR_CODES"]
 
@@ -51,16 +51,21 @@ def _windowed_pairs(referrals: pl.DataFrame, ends, windows) -> pl.DataFrame:
     pair_counts = referrals.group_by(
         "month", *_LEVEL_COLUMNS, "origin_service_id", "target_service_id"
     ).agg(pl.len().alias("referrals"), pl.col("out_of_mission").sum())
-    windowed = stack_levels(expand_to_windows(pair_counts, ends, windows))
-    return windowed.group_by(*TERRITORY_KEYS, "origin_service_id", "target_service_id").agg(
-        pl.col("referrals").sum(), pl.col("out_of_mission").sum()
-    )
+    keys = ["territory_level", "territory_code", "origin_service_id", "target_service_id"]
+    return per_window(pair_counts, ends, windows, lambda rows, *_: (
+        stack_levels(rows).group_by(keys)
+        .agg(pl.col("referrals").sum(), pl.col("out_of_mission").sum())
+    ))
 
 
 def _persons(referrals: pl.DataFrame, ends, windows) -> pl.DataFrame:
-    people = referrals.select("month", *_LEVEL_COLUMNS, "person_key").unique()
-    return distinct_count(stack_levels(expand_to_windows(people, ends, windows)),
-                          TERRITORY_KEYS, "person_key")
+    # Distinct people cannot be summed across months: they are counted window by window,
+    # on 64-bit hashes of their keys (see distinct_count).
+    people = referrals.select(
+        "month", *_LEVEL_COLUMNS, pl.col("person_key").hash(seed=0)
+    ).unique()
+    return per_window(people, ends, windows, lambda rows, *_: distinct_count(
+        stack_levels(rows), ["territory_level", "territory_code"], "person_key"))
 
 
 def _complete(values: pl.DataFrame, territories: pl.DataFrame, ends, windows, codes):

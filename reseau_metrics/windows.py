@@ -4,12 +4,12 @@ with ``m`` (indicators.md, "Frame").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 import polars as pl
 
-__all__ = ["expand_to_windows", "window_bounds", "add_months"]
+__all__ = ["per_window", "window_bounds", "add_months"]
 
 
 def add_months(month: date, months: int) -> date:
@@ -31,48 +31,52 @@ def window_bounds(end: date, window_months: int) -> tuple[date, date]:
     return start, last_day
 
 
-def expand_to_windows(
+def per_window(
     frame: pl.DataFrame,
     ends: Iterable[date],
-    windows: Sequence[int] = (1, 12),
+    windows: Sequence[int],
+    compute: Callable[[pl.DataFrame, date, date], pl.DataFrame],
     month: str = "month",
 ) -> pl.DataFrame:
-    """Repeat each row once for every window ``(k, e)`` that contains its month.
+    """Apply ``compute`` to the rows of each window and stack the results.
 
     Parameters
     ----------
     frame
         Rows with a ``month`` column (first day of a month).
-    ends
-        The window end months to produce (the partitions being computed).
-    windows
-        Window lengths ``k`` in months.
-    month
-        Name of the month column; in the result it holds the window's *end* month, next to a
-        new ``window_months`` column.
+    ends, windows
+        The windows ``(k, e)``: every end month ``e`` for every length ``k``. A row of month
+        ``m`` is in the window when ``e - k < m <= e``.
+    compute
+        ``compute(rows, first_day, last_day)`` aggregates the rows of one window; the bounds
+        let it take what else depends on the window (services active in it).
 
     Returns
     -------
     polars.DataFrame
-        ``frame``'s rows, each repeated for the windows that hold it: a row of month ``m``
-        belongs to the window of length ``k`` ending ``e`` when ``e - k < m <= e``.
+        The results, each with the window's end in ``month`` and its length in
+        ``window_months``.
+
+    Notes
+    -----
+    One pass per window keeps memory to one window's rows, where repeating every row for
+    each window that holds it would multiply the data by ``k``.
 
     Examples
     --------
-    >>> rows = pl.DataFrame({"month": [date(2025, 1, 1)], "n": [4]})
-    >>> expand_to_windows(rows, [date(2025, 1, 1), date(2025, 2, 1)], (1, 2)).height
-    3
+    >>> rows = pl.DataFrame({"month": [date(2025, 1, 1), date(2025, 2, 1)], "n": [4, 1]})
+    >>> out = per_window(rows, [date(2025, 2, 1)], (1, 2),
+    ...                  lambda r, first, last: r.select(pl.col("n").sum()))
+    >>> out.sort("window_months")["n"].to_list()
+    [1, 5]
     """
-    ends_frame = pl.DataFrame({"_end": sorted(set(ends))}, schema={"_end": pl.Date})
     pieces = []
-    for k in windows:
-        offsets = pl.DataFrame({"_offset": list(range(k))}, schema={"_offset": pl.Int32})
-        expanded = (
-            frame.join(offsets, how="cross")
-            .with_columns(pl.col(month).dt.offset_by(pl.format("{}mo", pl.col("_offset"))))
-            .join(ends_frame, left_on=month, right_on="_end", how="semi")
-            .drop("_offset")
-            .with_columns(pl.lit(k, dtype=pl.Int32).alias("window_months"))
-        )
-        pieces.append(expanded)
-    return pl.concat(pieces, how="vertical")
+    for window_months in windows:
+        for end in sorted(set(ends)):
+            first_day, last_day = window_bounds(end, window_months)
+            rows = frame.filter(pl.col(month).is_between(first_day, end))
+            pieces.append(compute(rows, first_day, last_day).with_columns(
+                pl.lit(end, dtype=pl.Date).alias(month),
+                pl.lit(window_months, dtype=pl.Int32).alias("window_months"),
+            ))
+    return pl.concat(pieces, how="vertical_relaxed")
