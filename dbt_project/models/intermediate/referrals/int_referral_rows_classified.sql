@@ -80,54 +80,13 @@ reasoned as (
     from resolved
 ),
 
-latest_delivery as (
-    -- Re-delivery rule: per (exporter, month), the last delivered file holding rows of that
-    -- month replaces every earlier file's rows of that month.
-    select
-        exporter_id,
-        month,
-        arg_max(file, (delivered_at, file)) as file
-    from reasoned
-    where month is not null
-    group by exporter_id, month
-),
-
-outcomes as (
-    select
-        reasoned.*,
-        case
-            when reasoned.month is null then 'quarantined'
-            when latest_delivery.file != reasoned.file then 'superseded'
-            when reasoned.reason is not null then 'quarantined'
-        end as early_outcome
-    from reasoned
-    left join latest_delivery
-        on
-            reasoned.exporter_id = latest_delivery.exporter_id
-            and reasoned.month = latest_delivery.month
-),
-
-final as (
-    select
-        *,
-        -- Same referral seen twice: the target's copy wins, else the latest decision, else
-        -- the last delivered.
-        case
-            when early_outcome is not null then early_outcome
-            when row_number() over (
-                partition by
-                    early_outcome, origin_service_id, target_service_id, person_key,
-                    referral_date
-                order by
-                    (exporter_id = target_service_id) desc,
-                    decision_date desc nulls last,
-                    delivered_at desc,
-                    file desc,
-                    row_number desc
-            ) = 1 then 'loaded'
-            else 'merged'
-        end as outcome
-    from outcomes
-)
+-- Same referral seen twice: the target's copy wins, else the latest decision, else the
+-- last delivered.
+{{ row_outcome_ctes(
+    'reasoned',
+    ['origin_service_id', 'target_service_id', 'person_key', 'referral_date'],
+    ['(exporter_id = target_service_id) desc', 'decision_date desc nulls last',
+     'delivered_at desc', 'file desc', 'row_number desc']
+) }}
 
 select * from final

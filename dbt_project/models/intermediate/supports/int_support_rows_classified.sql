@@ -60,43 +60,10 @@ reasoned as (
     from resolved
 ),
 
-latest_delivery as (
-    select
-        exporter_id,
-        month,
-        arg_max(file, (delivered_at, file)) as file
-    from reasoned
-    where month is not null
-    group by exporter_id, month
-),
-
-outcomes as (
-    select
-        reasoned.*,
-        case
-            when reasoned.month is null then 'quarantined'
-            when latest_delivery.file != reasoned.file then 'superseded'
-            when reasoned.reason is not null then 'quarantined'
-        end as early_outcome
-    from reasoned
-    left join latest_delivery
-        on
-            reasoned.exporter_id = latest_delivery.exporter_id
-            and reasoned.month = latest_delivery.month
-),
-
-final as (
-    select
-        *,
-        case
-            when early_outcome is not null then early_outcome
-            when row_number() over (
-                partition by early_outcome, exporter_id, support_id
-                order by delivered_at desc, file desc, row_number desc
-            ) = 1 then 'loaded'
-            else 'merged'
-        end as outcome
-    from outcomes
-)
+{{ row_outcome_ctes(
+    'reasoned',
+    ['exporter_id', 'support_id'],
+    ['delivered_at desc', 'file desc', 'row_number desc']
+) }}
 
 select * from final
