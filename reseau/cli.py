@@ -22,9 +22,10 @@ def _progress(message: str) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     from reseau.synthetic import generate_home
 
-    root = Path(args.home or os.environ.get("RESEAU_HOME") or "")
-    if not str(root):
+    given = args.home or os.environ.get("RESEAU_HOME")
+    if not given:
         raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
+    root = Path(given)
     truth = generate_home(root, referrals=args.referrals, months=args.months, seed=args.seed,
                           progress=_progress)
     _progress(f"wrote a synthetic region to {root.resolve()} "

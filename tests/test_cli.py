@@ -47,3 +47,15 @@ def test_usage_errors_exit_with_two():
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
+
+
+def test_generate_needs_a_home(capsys, monkeypatch):
+    monkeypatch.delenv("RESEAU_HOME", raising=False)
+    code, lines = run(capsys, "generate")
+    assert code == 2 and lines == ["reseau: error: no home folder given: pass --home DIR or "
+                                   "set RESEAU_HOME"]
+
+
+def test_generate_refuses_a_home_with_exports(capsys, tiny_home):
+    code, lines = run(capsys, "generate", "--home", str(tiny_home.root))
+    assert code == 2 and len(lines) == 1 and "already holds files" in lines[0]
