@@ -98,6 +98,18 @@ class _Delivery:
     delivered_at: datetime
 
 
+def _new_deliveries(home: Home, kind: ExportKind, known: set[str]) -> list[_Delivery]:
+    """Landed files whose bytes were never loaded (``known`` grows as they are found)."""
+    deliveries = []
+    for path in landed_files(home, kind):
+        sha = _sha256(path)
+        if sha not in known:
+            known.add(sha)
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+            deliveries.append(_Delivery(path, sha, mtime))
+    return deliveries
+
+
 def _read(delivery: _Delivery, kind: ExportKind) -> pl.DataFrame | UnreadableFile:
     try:
         return read_export(delivery.path, kind)
@@ -123,13 +135,7 @@ def ingest_landing(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for kind in EXPORT_KINDS.values():
             con.execute(rows_ddl(kind))
-            deliveries = []
-            for path in landed_files(home, kind):
-                sha = _sha256(path)
-                if sha not in known:
-                    known.add(sha)
-                    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-                    deliveries.append(_Delivery(path, sha, mtime))
+            deliveries = _new_deliveries(home, kind, known)
             batches: list[pl.DataFrame] = []
             results = pool.map(lambda delivery: _read(delivery, kind), deliveries)
             for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
