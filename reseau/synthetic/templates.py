@@ -1,0 +1,115 @@
+"""Service templates: the usual cast of French social services, with their mandates.
+
+Data only. Each template gives a sector, a name pattern, the competence bundles (see
+``needs.py``) that fit the mandate, the kind of area served, a base capacity and how many
+such services a département has.
+"""
+
+SECTORS = ("social", "medico-social", "sante", "justice", "emploi-insertion", "logement",
+           "education", "associatif")
+
+# (kind, sector, name pattern, bundles, served area, base capacity, count per département).
+# Served area: "dep" (empty cell: own département), "commune" (its own commune), "nearby"
+# (a list of communes), "pair" (two départements), "region" (R<REG>), "france".
+LOCAL_TEMPLATES = (
+    ("ccas", "social", "CCAS {of_commune}", ("demarches", "budget", "equipement",
+                                             "acces-logement"), "commune", 1.2, 3),
+    ("eds", "social", "Espace départemental des solidarités {of_commune}",
+     ("demarches", "droits", "budget", "enfance", "protection-enfance", "maintien-logement"),
+     "dep", 4.0, 3),
+    ("france-services", "social", "France services {of_commune}", ("demarches", "numerique"),
+     "nearby", 1.5, 2),
+    ("ase", "social", "Aide sociale à l'enfance, {dep}", ("protection-enfance", "enfance"),
+     "dep", 2.5, 1),
+    ("caf", "social", "CAF, antenne {of_commune}", ("droits", "budget", "enfance"), "dep", 2.0, 1),
+    ("clic", "medico-social", "CLIC {of_commune}", ("aidants", "perte-autonomie"), "dep", 1.5, 1),
+    ("savs", "medico-social", "SAVS {of_commune}", ("handicap", "remobilisation"), "dep", 1.0, 1),
+    ("csapa", "medico-social", "CSAPA {of_commune}", ("addictions",), "dep", 1.5, 1),
+    ("ssiad", "medico-social", "SSIAD {of_commune}", ("perte-autonomie", "aidants"), "dep", 1.0,
+     1),
+    ("cmp", "sante", "CMP {of_commune}", ("sante-mentale",), "dep", 2.0, 2),
+    ("pass", "sante", "PASS du centre hospitalier {of_commune}", ("soins", "addictions"), "dep",
+     2.5, 1),
+    ("msp", "sante", "Maison de santé {of_commune}", ("soins",), "nearby", 1.2, 1),
+    ("cssr", "sante", "Centre de santé sexuelle {of_commune}", ("soins",), "dep", 0.8, 1),
+    ("spip", "justice", "SPIP, antenne {of_commune}", ("judiciaire",), "dep", 1.5, 1),
+    ("pjj", "justice", "PJJ, unité éducative {of_commune}", ("judiciaire",), "dep", 1.0, 1),
+    ("point-justice", "justice", "Point-justice {of_commune}", ("judiciaire",), "dep", 1.0, 1),
+    ("mission-locale", "emploi-insertion", "Mission locale {of_commune}",
+     ("metier", "candidature", "emploi", "formation", "mobilite", "remobilisation"), "dep", 3.0,
+     2),
+    ("france-travail", "emploi-insertion", "France Travail, agence {of_commune}",
+     ("emploi", "candidature", "metier", "formation", "entreprise", "international"), "dep", 4.0,
+     2),
+    ("cap-emploi", "emploi-insertion", "Cap emploi, {dep}", ("emploi", "handicap"), "dep", 1.0, 1),
+    ("chantier", "emploi-insertion", "Chantier d'insertion {of_commune}",
+     ("remobilisation", "emploi"), "dep", 1.0, 1),
+    ("couveuse", "emploi-insertion", "Couveuse d'entreprises {of_commune}", ("entreprise",), "dep",
+     0.6, 1),
+    ("siao", "logement", "SIAO, {dep}", ("hebergement",), "dep", 3.0, 1),
+    ("chrs", "logement", "CHRS {of_commune}", ("hebergement", "remobilisation"), "dep", 1.5, 2),
+    ("adil", "logement", "ADIL, {dep}", ("acces-logement", "maintien-logement"), "dep", 1.5, 1),
+    ("bailleur", "logement", "Office public de l'habitat, agence {of_commune}",
+     ("acces-logement", "maintien-logement"), "dep", 2.0, 1),
+    ("cio", "education", "CIO {of_commune}", ("metier", "formation"), "dep", 1.0, 1),
+    ("pre", "education", "Programme de réussite éducative {of_commune}",
+     ("enfance", "remobilisation"), "nearby", 1.0, 1),
+    ("greta", "education", "GRETA {of_commune}", ("savoirs", "formation"), "dep", 1.2, 1),
+    ("college", "education", "Collège {of_commune}", ("enfance",), "nearby", 0.8, 1),
+    ("restos", "associatif", "Restos du cœur {of_commune}", ("equipement",), "nearby", 1.5, 1),
+    ("secours", "associatif", "Secours populaire {of_commune}", ("equipement", "budget"), "dep",
+     1.5, 1),
+    ("cidff", "associatif", "CIDFF, {dep}", ("violences", "droits"), "dep", 1.5, 1),
+    ("centre-social", "associatif", "Centre social {of_commune}",
+     ("numerique", "savoirs", "remobilisation", "enfance"), "nearby", 1.0, 2),
+    ("pcb", "associatif", "Point conseil budget {of_commune}", ("budget",), "dep", 1.0, 1),
+    ("udaf", "associatif", "UDAF, {dep}", ("protection-financiere", "aidants"), "dep", 1.5, 1),
+    ("tutelle", "associatif", "Association tutélaire {of_commune}", ("protection-financiere",),
+     "dep", 1.0, 1),
+    ("plateforme-mobilite", "associatif", "Plateforme mobilité {of_commune}", ("mobilite",), "dep",
+     1.0, 1),
+)
+WIDE_TEMPLATES = (
+    ("emp", "sante", "Équipe mobile psychiatrie précarité, {region}",
+     ("sante-mentale", "soins"), "region", 1.5),
+    ("cra", "medico-social", "Centre ressources autisme, {region}", ("handicap",), "region", 1.0),
+    ("addicto", "associatif", "Association régionale d'addictologie, {region}", ("addictions",),
+     "region", 1.0),
+    ("e2c", "education", "École de la deuxième chance, {region}",
+     ("savoirs", "metier", "formation"), "region", 1.2),
+    ("aivs", "logement", "Agence immobilière à vocation sociale {of_commune}",
+     ("acces-logement",), "pair", 1.0),
+    ("garage", "emploi-insertion", "Garage solidaire {of_commune}", ("mobilite",), "pair", 0.8),
+)
+NATIONAL_TEMPLATES = (
+    ("119", "social", "Service national d'accueil téléphonique de l'enfance en danger",
+     ("protection-enfance",), "france", 1.0),
+    ("3919", "associatif", "Plateforme nationale Violences Femmes Info", ("violences",), "france",
+     1.0),
+    ("drogues-info", "sante", "Plateforme nationale Drogues Info Service", ("addictions",),
+     "france", 0.6),
+)
+HUB_NAMES = ("Plateforme territoriale d'accueil social {of_commune}",
+             "Maison de l'accompagnement global {of_commune}",
+             "Pôle solidarités et insertion {of_commune}")
+# Départemental services that plausibly take on a bundle when fewer than three serve it.
+BUNDLE_HOSTS = {
+    "demarches": ("caf", "eds"), "droits": ("caf", "udaf"),
+    "judiciaire": ("spip", "pjj", "point-justice"), "budget": ("udaf", "caf"),
+    "protection-financiere": ("udaf", "pcb", "eds"), "equipement": ("secours", "eds", "caf"),
+    "enfance": ("caf", "eds"), "aidants": ("clic", "udaf", "ssiad"),
+    "violences": ("cidff", "eds", "secours"), "savoirs": ("greta", "cio", "secours"),
+    "acces-logement": ("adil", "bailleur", "eds"), "hebergement": ("chrs", "siao", "eds"),
+    "maintien-logement": ("adil", "bailleur", "eds"),
+    "mobilite": ("plateforme-mobilite", "mission-locale", "chantier"),
+    "numerique": ("cidff", "pcb", "secours", "caf"),
+    "candidature": ("mission-locale", "france-travail", "chantier"),
+    "remobilisation": ("chantier", "savs", "chrs"), "soins": ("pass", "cssr", "csapa"),
+    "addictions": ("csapa", "pass", "cmp"), "sante-mentale": ("cmp", "pass", "savs"),
+    "handicap": ("savs", "cap-emploi", "clic"), "formation": ("greta", "cio", "mission-locale"),
+    "metier": ("cio", "mission-locale", "france-travail"),
+    "entreprise": ("couveuse", "france-travail", "chantier"),
+    "international": ("france-travail", "mission-locale", "cidff"),
+    "emploi": ("chantier", "cap-emploi", "mission-locale"), "protection-enfance": ("ase", "eds"),
+    "perte-autonomie": ("clic", "ssiad", "eds"),
+}

@@ -1,0 +1,152 @@
+"""End to end on a generated home: the pipeline finds what the generator planted, exactly
+where it was planted and nowhere else, and agrees with a hand computation from the files."""
+
+import json
+
+import duckdb
+import pytest
+
+from reseau.home import Home
+from reseau.runner import run_pipeline
+from reseau.synthetic import generate_home
+from tests import oracle
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    import os
+
+    from tests.conftest import TEST_KEY
+
+    os.environ["RESEAU_PSEUDONYM_KEY"] = TEST_KEY
+    root = tmp_path_factory.mktemp("generated") / "home"
+    truth = generate_home(root, referrals=20_000, months=24, seed=7)
+    assert run_pipeline(Home.open(root))
+    con = duckdb.connect(str(root / "published" / "reseau.duckdb"), read_only=True)
+    yield root, truth, con
+    con.close()
+
+
+def last_months(truth):
+    return [f"{month}-01" for month in truth["neglected_check"]["months"]]
+
+
+def test_ground_truth_file_is_what_generate_returned(generated):
+    root, truth, _ = generated
+    assert json.loads((root / "ground_truth.json").read_text(encoding="utf-8")) == truth
+
+
+def test_every_valid_referral_is_found_once(generated):
+    _, truth, con = generated
+    assert con.execute("select count(*) from marts.fct_referrals").fetchone()[0] == \
+        truth["counts"]["distinct_valid_referrals"]
+
+
+def test_every_row_is_accounted_for_and_the_redelivery_supersedes(generated):
+    _, truth, con = generated
+    unbalanced = con.execute(
+        "select count(*) from marts.load_audit where rows_read != rows_loaded + rows_merged "
+        "+ rows_superseded + rows_quarantined").fetchone()[0]
+    assert unbalanced == 0
+    redelivery = truth["redelivery"]
+    original = con.execute(
+        "select rows_read, rows_superseded, status from marts.load_audit where file = ?",
+        [redelivery["original_file"]]).fetchone()
+    assert original == (redelivery["original_rows"], redelivery["original_rows"], "superseded")
+    assert con.execute("select sum(rows_superseded) from marts.load_audit").fetchone()[0] == \
+        truth["counts"]["referral_rows_superseded"]
+
+
+@pytest.mark.parametrize("level", ["departement", "region"])
+def test_neglected_services_are_exactly_the_planted_ones(generated, level):
+    _, truth, con = generated
+    planted = {(p[level], p["service_id"], p["need"]) for p in truth["neglected"]}
+    for month in last_months(truth):
+        found = set(con.execute(
+            "select territory_code, service_id, need from marts.neglected_services "
+            "where status = 'neglected' and window_months = 12 and territory_level = ? "
+            "and month = ?", [level, month]).fetchall())
+        assert found == planted, month
+
+
+def test_concentration_is_found_in_the_planted_departement_only(generated):
+    _, truth, con = generated
+    planted = truth["concentration"]["departement"]
+    for month in last_months(truth):
+        ranked = con.execute(
+            "select territory_code, value from marts.territory_indicators where indicator = "
+            "'hhi_targets' and window_months = 12 and territory_level = 'departement' "
+            "and month = ? order by value desc", [month]).fetchall()
+        assert ranked[0][0] == planted, month
+        assert ranked[0][1] > 2 * ranked[1][1], month
+    top3 = {row[0] for row in con.execute(
+        "select target_service_id from marts.fct_referrals where territory_departement = ? "
+        "group by 1 order by count(*) desc limit 3", [planted]).fetchall()}
+    assert top3 == set(truth["concentration"]["hub_services"])
+
+
+def test_out_of_mission_referrals_are_found_where_planted_only(generated):
+    _, truth, con = generated
+    planted = truth["out_of_mission"]
+    rates = dict(con.execute(
+        "select territory_code, value from marts.territory_indicators where indicator = "
+        "'out_of_mission_rate' and window_months = 12 and territory_level = 'departement' "
+        "and month = ?", [last_months(truth)[-1]]).fetchall())
+    assert {code for code, rate in rates.items() if rate > 0} == {planted["departement"]}
+    pairs = set(con.execute(
+        "select distinct origin_service_id, target_service_id from marts.fct_referrals "
+        "where out_of_mission").fetchall())
+    assert pairs == {(p["origin_service_id"], p["target_service_id"]) for p in planted["pairs"]}
+
+
+@pytest.fixture(scope="module")
+def from_files(generated):
+    return oracle.HomeFiles(generated[0])
+
+
+def test_hhi_agrees_with_a_hand_computation_from_the_files(generated, from_files):
+    _, truth, con = generated
+    month = truth["neglected_check"]["months"][-1]
+    for level in ("departement", "region"):
+        values = dict(con.execute(
+            "select territory_code, value from marts.territory_indicators where indicator = "
+            "'hhi_targets' and window_months = 12 and territory_level = ? and month = ?",
+            [level, f"{month}-01"]).fetchall())
+        for code, value in values.items():
+            assert value == pytest.approx(oracle.hhi_targets(from_files, level, code, month, 12))
+
+
+def test_expected_and_observed_agree_with_a_hand_computation(generated, from_files):
+    _, truth, con = generated
+    month = truth["neglected_check"]["months"][-1]
+    code = truth["neglected"][0]["departement"]
+    expected, observed = oracle.expected_observed(from_files, "departement", code, month, 12)
+    rows = con.execute(
+        "select service_id, need, expected, observed from marts.neglected_services "
+        "where territory_level = 'departement' and territory_code = ? and month = ? "
+        "and window_months = 12", [code, f"{month}-01"]).fetchall()
+    assert rows, "the planted département lists flagged pairs"
+    for service, need, value, seen in rows:
+        assert value == pytest.approx(expected[(service, need)])
+        assert seen == observed[(service, need)]
+
+
+@pytest.mark.parametrize("table", ["fct_referrals", "fct_supports", "dim_services",
+                                   "dim_territories", "territory_indicators",
+                                   "neglected_services", "indicator_catalogue", "load_audit"])
+def test_every_mart_is_filled(generated, table):
+    _, _, con = generated
+    assert con.execute(f"select count(*) from marts.{table}").fetchone()[0] > 0
+
+
+def test_every_indicator_for_both_levels_and_windows_every_month(generated):
+    _, truth, con = generated
+    months = len(truth["months"])
+    regions = truth["territory"]["regions"]
+    territories = len(regions) + sum(len(departements) for departements in regions.values())
+    counts = con.execute(
+        "select count(distinct indicator), count(distinct month), count(*) "
+        "from marts.territory_indicators").fetchone()
+    assert counts == (9, months, 9 * months * 2 * territories)
