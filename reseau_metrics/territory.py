@@ -44,7 +44,7 @@ _LEVEL_COLUMNS = list(LEVELS.values())
 @dataclass(frozen=True)
 class TerritoryResults:
     indicators: pl.DataFrame  #: long: INDICATOR_COLUMNS
-    pairs: pl.DataFrame  #: every (territory, window, service, need) pair with a status
+    pairs: pl.DataFrame  #: every (territory, window, service, need) pair expected, classified
 
 
 def _windowed_pairs(referrals: pl.DataFrame, ends, windows) -> pl.DataFrame:
