@@ -4,11 +4,12 @@
 from datetime import date
 
 import dagster as dg
+import polars as pl
 
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import HomeResource
 from pipelines.warehouse import replace_months
-from reseau_metrics.territory import territory_indicators
+from reseau_metrics.territory import TerritoryInputs, territory_indicators
 from reseau_metrics.windows import add_months
 
 WINDOWS = (1, 12)
@@ -18,6 +19,8 @@ INPUTS = [
     ["intermediate", "int_referral_need_groups"],
     ["intermediate", "int_target_need_observations"],
     ["intermediate", "int_competent_services"],
+    ["staging", "stg_reference__conventions"],
+    ["marts", "dim_services"],
 ]
 
 
@@ -46,30 +49,38 @@ def partition_months(context: dg.AssetExecutionContext) -> list[date]:
 )
 def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeResource):
     months = partition_months(context)
-    first = add_months(months[0], -(max(WINDOWS) - 1))
-    window = [first, months[-1]]
+    # Stability compares a window with the one before: read two windows back.
+    window = [add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]]
     with home.connect() as con:
-        referrals = con.execute(
-            "select month, territory_departement, territory_region, origin_service_id, "
-            "target_service_id, person_key, out_of_mission from marts.fct_referrals "
-            "where month between ? and ?", window).pl()
-        need_groups = con.execute(
-            "select * from intermediate.int_referral_need_groups "
-            "where month between ? and ?", window).pl()
-        observations = con.execute(
-            "select * from intermediate.int_target_need_observations "
-            "where month between ? and ?", window).pl()
-        competent = con.execute("select * from intermediate.int_competent_services").pl()
-        territories = con.execute(
-            "select territory_level, territory_code from marts.dim_territories "
-            "where territory_level in ('departement', 'region')").pl()
+        def read(sql: str, *parameters) -> pl.DataFrame:
+            return con.execute(sql, list(parameters)).pl()
+
+        inputs = TerritoryInputs(
+            referrals=read(
+                "select month, territory_departement, territory_region, origin_service_id, "
+                "target_service_id, person_key, status, has_convention, out_of_mission "
+                "from marts.fct_referrals where month between ? and ?", *window),
+            services=read("select service_id, sector, departement, region "
+                          "from marts.dim_services"),
+            conventions=read("select convention_id, service_a, service_b, start_date, "
+                             "end_date from staging.stg_reference__conventions"),
+            need_groups=read("select * from intermediate.int_referral_need_groups "
+                             "where month between ? and ?", *window),
+            observations=read("select * from intermediate.int_target_need_observations "
+                              "where month between ? and ?", *window),
+            competent=read("select * from intermediate.int_competent_services"),
+            territories=read("select territory_level, territory_code from "
+                             "marts.dim_territories where territory_level in "
+                             "('departement', 'region')"),
+            first_month=con.execute(
+                "select coalesce(min(month), ?::date) from marts.fct_referrals", [months[0]]
+            ).fetchone()[0],
+        )
         context.log.info(
-            f"indicators: {referrals.height} referrals, {len(months)} month(s) "
+            f"indicators: {inputs.referrals.height} referrals read for {len(months)} month(s) "
             f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
         )
-        results = territory_indicators(
-            referrals, need_groups, observations, competent, territories, months, WINDOWS
-        )
+        results = territory_indicators(inputs, months, WINDOWS)
         flagged = results.pairs.filter(results.pairs["status"].is_not_null())
         replace_months(con, "indicators.territory_indicators", results.indicators, months)
         replace_months(con, "indicators.neglected_pairs", flagged, months)

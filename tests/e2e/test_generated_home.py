@@ -149,4 +149,21 @@ def test_every_indicator_for_both_levels_and_windows_every_month(generated):
     counts = con.execute(
         "select count(distinct indicator), count(distinct month), count(*) "
         "from marts.territory_indicators").fetchone()
-    assert counts == (9, months, 9 * months * 2 * territories)
+    indicators = con.execute("select count(*) from marts.indicator_catalogue").fetchone()[0]
+    assert counts == (indicators, months, indicators * months * 2 * territories)
+
+
+def test_the_dormant_convention_is_found_where_planted_only(generated):
+    _, truth, con = generated
+    planted = {code for convention in truth["dormant_conventions"]
+               for code in convention["departements"]}
+    for month in last_months(truth):
+        dormant = dict(con.execute(
+            "select territory_code, value from marts.territory_indicators where indicator = "
+            "'dormant_conventions' and window_months = 12 and territory_level = 'departement' "
+            "and month = ?", [month]).fetchall())
+        assert {code for code, value in dormant.items() if value > 0} == planted, month
+        # A convention counts once in each département where one of its parties sits.
+        assert sum(dormant.values()) == sum(
+            len(convention["departements"]) for convention in truth["dormant_conventions"]
+        ), month

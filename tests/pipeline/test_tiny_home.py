@@ -99,9 +99,35 @@ def test_quarantine_reasons_name_the_problem(tiny_db):
     ("region", "22", "referrals", (0, None, None)),
     ("region", "22", "hhi_targets", (None, None, None)),
     ("region", "22", "neglected_share", (None, None, None)),
+    # Directed pairs in 01: S1→S3, S1→S2, S3→S5; no pair both ways: 0 of 3.
+    ("departement", "01", "reciprocity", (0.0, 0, 3)),
+    # r1, r2, r6 accepted, none refused (x2 pending does not count): 3 / 3.
+    ("departement", "01", "acceptance_rate", (1.0, 3, 3)),
+    # Social → logement, social → santé, logement → justice: all 4 cross sectors.
+    ("departement", "01", "cross_sector_share", (1.0, 4, 4)),
+    # C1 (S1–S3) covers r1 and r6: 2 of 4.
+    ("departement", "01", "convention_coverage", (0.5, 2, 4)),
+    # C2 (S2–S4, from March) carries no referral in May; C1 does. S2 sits in 01, S4 in 02.
+    ("departement", "01", "dormant_conventions", (1, 1, 2)),
+    ("departement", "02", "dormant_conventions", (1, 1, 1)),
+    ("region", "22", "dormant_conventions", (0, None, None)),
+    # May is the first month with data: the window before it cannot be compared.
+    ("departement", "01", "link_stability", (None, 0, 3)),
+    # Région 11 adds r3 (refused, S1→S4): 3 / (3 + 1); pairs S1→S3, S1→S2, S1→S4, S3→S5.
+    ("region", "11", "acceptance_rate", (0.75, 3, 4)),
+    ("region", "11", "reciprocity", (0.0, 0, 4)),
+    ("region", "11", "convention_coverage", (0.4, 2, 5)),
 ])
 def test_indicators_of_may_by_hand(tiny_db, level, code, name, expected):
     assert indicator(tiny_db, level, code, "2024-05-01", 1, name) == pytest.approx(expected)
+
+
+def test_link_stability_compares_with_the_window_before(tiny_db):
+    # June in 01: {S1→S3}; May: {S1→S3, S1→S2, S3→S5}; Jaccard 1 / 3.
+    assert indicator(tiny_db, "departement", "01", "2024-06-01", 1, "link_stability") == \
+        pytest.approx((1 / 3, 1, 3))
+    # The 12 months before June 2024 start before the data: null.
+    assert indicator(tiny_db, "departement", "01", "2024-06-01", 12, "link_stability")[0] is None
 
 
 def test_twelve_month_window_adds_june(tiny_db):
@@ -124,8 +150,8 @@ def test_every_indicator_for_every_territory_month_and_window(tiny_db):
         "select count(*), count(distinct indicator), count(distinct territory_code), "
         "count(distinct month), count(distinct window_months) from marts.territory_indicators"
     ).fetchone()
-    # 9 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
-    assert counts == (9 * 5 * 2 * 2, 9, 5, 2, 2)
+    # 15 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
+    assert counts == (15 * 5 * 2 * 2, 15, 5, 2, 2)
     catalogued = {row[0] for row in tiny_db.execute(
         "select indicator from marts.indicator_catalogue").fetchall()}
     computed = {row[0] for row in tiny_db.execute(
