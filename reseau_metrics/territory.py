@@ -27,6 +27,7 @@ from reseau_metrics.neglect import (
     neglect_indicators,
     observed_solicitations,
 )
+from reseau_metrics.supports import support_shares
 from reseau_metrics.volume import distinct_count, volume
 from reseau_metrics.windows import add_months, per_window
 
@@ -41,9 +42,11 @@ INDICATOR_CODES = (
     "origin_hhi_median", "out_of_mission_rate", "neglected_share", "neglected_services",
     "reciprocity", "acceptance_rate", "cross_sector_share", "convention_coverage",
     "dormant_conventions", "link_stability",
+    "supports", "family_support_share", "supporter_top_decile_share", "single_supporter_share",
 )
 #: Indicators that are counts: 0, not null, where nothing happened.
-COUNT_INDICATORS = ("referrals", "persons", "neglected_services", "dormant_conventions")
+COUNT_INDICATORS = ("referrals", "persons", "neglected_services", "dormant_conventions",
+                    "supports")
 _LEVEL_COLUMNS = list(LEVELS.values())
 
 
@@ -55,7 +58,9 @@ class TerritoryInputs:
     ``territory_region``, ``origin_service_id``, ``target_service_id``, ``person_key``,
     ``status``, ``has_convention`` and ``out_of_mission``. ``services``: ``service_id``,
     ``sector``, ``departement``, ``region``. ``conventions``: ``convention_id, service_a,
-    service_b, start_date, end_date``. ``need_groups``, ``observations``, ``competent``: see
+    service_b, start_date, end_date``. ``supports``: one row per support with ``month``,
+    the two level columns, ``person_key``, ``supporter_kind``, ``supporter_key``.
+    ``need_groups``, ``observations``, ``competent``: see
     :mod:`reseau_metrics.neglect`. ``territories``: ``territory_level, territory_code`` of
     every territory to report. ``first_month``: the first month with data anywhere (a
     stability window cannot compare with months before it).
@@ -64,6 +69,7 @@ class TerritoryInputs:
     referrals: pl.DataFrame
     services: pl.DataFrame
     conventions: pl.DataFrame
+    supports: pl.DataFrame
     need_groups: pl.DataFrame
     observations: pl.DataFrame
     competent: pl.DataFrame
@@ -186,6 +192,23 @@ def _cooperation(pairs, pair_counts, inputs: TerritoryInputs, ends, windows):
     ]
 
 
+def _solidarity(supports: pl.DataFrame, ends, windows):
+    """Form 1 shares of informal support, in the long format."""
+    by = TERRITORY_KEYS
+    shares = per_window(supports, ends, windows, lambda rows, *_: support_shares(
+        stack_levels(rows), ["territory_level", "territory_code"]))
+    total = pl.col("supports")
+    return [
+        as_indicator(shares, by, "supports", total, total),
+        as_indicator(shares, by, "family_support_share", pl.col("family_support_share"),
+                     pl.col("family"), total),
+        as_indicator(shares, by, "supporter_top_decile_share",
+                     pl.col("supporter_top_decile_share"), pl.col("top_decile"), total),
+        as_indicator(shares, by, "single_supporter_share", pl.col("single_supporter_share"),
+                     pl.col("single"), pl.col("persons")),
+    ]
+
+
 def territory_indicators(
     inputs: TerritoryInputs,
     ends: Iterable[date],
@@ -238,6 +261,7 @@ def territory_indicators(
             as_indicator(neglect, by, "neglected_services", pl.col("neglected_services"),
                          pl.col("neglected_services")),
             *_cooperation(pairs, pair_counts, inputs, ends, windows),
+            *_solidarity(inputs.supports, ends, windows),
         ],
         how="vertical",
     )

@@ -21,6 +21,7 @@ INPUTS = [
     ["intermediate", "int_competent_services"],
     ["staging", "stg_reference__conventions"],
     ["marts", "dim_services"],
+    ["marts", "fct_supports"],
 ]
 
 
@@ -64,6 +65,10 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
                           "from marts.dim_services"),
             conventions=read("select convention_id, service_a, service_b, start_date, "
                              "end_date from staging.stg_reference__conventions"),
+            supports=read(
+                "select month, territory_departement, territory_region, person_key, "
+                "supporter_kind, supporter_key from marts.fct_supports "
+                "where month between ? and ?", *window),
             need_groups=read("select * from intermediate.int_referral_need_groups "
                              "where month between ? and ?", *window),
             observations=read("select * from intermediate.int_target_need_observations "

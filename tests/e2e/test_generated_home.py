@@ -167,3 +167,15 @@ def test_the_dormant_convention_is_found_where_planted_only(generated):
         assert sum(dormant.values()) == sum(
             len(convention["departements"]) for convention in truth["dormant_conventions"]
         ), month
+
+
+def test_family_heavy_supports_are_found_where_planted(generated):
+    _, truth, con = generated
+    planted = truth["family_heavy_supports"]["departement"]
+    month = last_months(truth)[-1]
+    for indicator in ("family_support_share", "supporter_top_decile_share"):
+        ranked = con.execute(
+            "select territory_code from marts.territory_indicators where indicator = ? "
+            "and window_months = 12 and territory_level = 'departement' and month = ? "
+            "order by value desc", [indicator, month]).fetchall()
+        assert ranked[0][0] == planted, indicator

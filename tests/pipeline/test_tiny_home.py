@@ -117,6 +117,14 @@ def test_quarantine_reasons_name_the_problem(tiny_db):
     ("region", "11", "acceptance_rate", (0.75, 3, 4)),
     ("region", "11", "reciprocity", (0.0, 0, 4)),
     ("region", "11", "convention_coverage", (0.4, 2, 5)),
+    # Supports in 01: m1 (famille, F1 for P1) and m2 (voisinage, F2 for P2; commune
+    # déléguée 01003 -> 01002); m3 is quarantined. h = 2, ceil(0.2) = 1 supporter: 1 of 2.
+    ("departement", "01", "supports", (2, 2, None)),
+    ("departement", "01", "family_support_share", (0.5, 1, 2)),
+    ("departement", "01", "supporter_top_decile_share", (0.5, 1, 2)),
+    ("departement", "01", "single_supporter_share", (1.0, 2, 2)),
+    ("departement", "02", "supports", (0, None, None)),
+    ("departement", "02", "family_support_share", (None, None, None)),
 ])
 def test_indicators_of_may_by_hand(tiny_db, level, code, name, expected):
     assert indicator(tiny_db, level, code, "2024-05-01", 1, name) == pytest.approx(expected)
@@ -150,8 +158,8 @@ def test_every_indicator_for_every_territory_month_and_window(tiny_db):
         "select count(*), count(distinct indicator), count(distinct territory_code), "
         "count(distinct month), count(distinct window_months) from marts.territory_indicators"
     ).fetchone()
-    # 15 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
-    assert counts == (15 * 5 * 2 * 2, 15, 5, 2, 2)
+    # 19 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
+    assert counts == (19 * 5 * 2 * 2, 19, 5, 2, 2)
     catalogued = {row[0] for row in tiny_db.execute(
         "select indicator from marts.indicator_catalogue").fetchall()}
     computed = {row[0] for row in tiny_db.execute(
