@@ -59,7 +59,8 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
         inputs = TerritoryInputs(
             referrals=read(
                 "select month, territory_departement, territory_region, origin_service_id, "
-                "target_service_id, person_key, status, has_convention, out_of_mission "
+                "target_service_id, person_key, professional_key, status, has_convention, "
+                "out_of_mission "
                 "from marts.fct_referrals where month between ? and ?", *window),
             services=read("select service_id, sector, departement, region "
                           "from marts.dim_services"),

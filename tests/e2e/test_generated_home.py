@@ -179,3 +179,28 @@ def test_family_heavy_supports_are_found_where_planted(generated):
             "and window_months = 12 and territory_level = 'departement' and month = ? "
             "order by value desc", [indicator, month]).fetchall()
         assert ranked[0][0] == planted, indicator
+
+
+def month_number(text: str) -> int:
+    year, month = text[:7].split("-")
+    return int(year) * 12 + int(month)
+
+
+def test_ruptured_links_appear_after_the_key_person_leaves_and_nowhere_else(generated):
+    _, truth, con = generated
+    found = {(code, month): value for code, month, value in con.execute(
+        "select territory_code, strftime(month, '%Y-%m'), value from marts.territory_indicators"
+        " where indicator = 'ruptured_links' and window_months = 1 "
+        "and territory_level = 'departement'").fetchall()}
+    expected = {key: 0 for key in found}
+    for link in truth["key_person_links"]:
+        for code, month in found:
+            # A rupture shows from the month the person left while the 12 months before
+            # still hold the link's referrals.
+            if code == link["departement"] and \
+                    0 <= month_number(month) - month_number(link["left_in"]) <= 11:
+                expected[(code, month)] += 1
+    assert found == expected
+    assert con.execute(
+        "select count(*) from marts.territory_indicators where indicator = 'ruptured_links' "
+        "and window_months = 12 and value > 0").fetchone()[0] == 0

@@ -125,6 +125,9 @@ def test_quarantine_reasons_name_the_problem(tiny_db):
     ("departement", "01", "single_supporter_share", (1.0, 2, 2)),
     ("departement", "02", "supports", (0, None, None)),
     ("departement", "02", "family_support_share", (None, None, None)),
+    # No pair has 5 referrals naming a professional: null; nothing before May: 0 ruptures.
+    ("departement", "01", "fragile_link_share", (None, None, None)),
+    ("departement", "01", "ruptured_links", (0, None, None)),
 ])
 def test_indicators_of_may_by_hand(tiny_db, level, code, name, expected):
     assert indicator(tiny_db, level, code, "2024-05-01", 1, name) == pytest.approx(expected)
@@ -158,8 +161,8 @@ def test_every_indicator_for_every_territory_month_and_window(tiny_db):
         "select count(*), count(distinct indicator), count(distinct territory_code), "
         "count(distinct month), count(distinct window_months) from marts.territory_indicators"
     ).fetchone()
-    # 19 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
-    assert counts == (19 * 5 * 2 * 2, 19, 5, 2, 2)
+    # 21 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
+    assert counts == (21 * 5 * 2 * 2, 21, 5, 2, 2)
     catalogued = {row[0] for row in tiny_db.execute(
         "select indicator from marts.indicator_catalogue").fetchall()}
     computed = {row[0] for row in tiny_db.execute(
