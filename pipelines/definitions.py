@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.dbt import build_dbt_assets
-from pipelines.assets.indicators import territory_indicator_values
+from pipelines.assets.indicators import network_position_values, territory_indicator_values
 from pipelines.assets.ingest import landing_exports, reference_tables
 from pipelines.automation import landing_sensor, monthly_job, monthly_schedule
 from pipelines.resources import HomeResource
@@ -14,7 +14,8 @@ from pipelines.resources import HomeResource
 def build_definitions(home_path: str | dg.EnvVar) -> dg.Definitions:
     """Everything for one home. The path may be an ``EnvVar`` read when a run starts."""
     return dg.Definitions(
-        assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values],
+        assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values,
+                network_position_values],
         jobs=[monthly_job],
         schedules=[monthly_schedule],
         sensors=[landing_sensor],

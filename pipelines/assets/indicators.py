@@ -9,6 +9,7 @@ import polars as pl
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import HomeResource
 from pipelines.warehouse import replace_months
+from reseau_metrics.position import network_indicators
 from reseau_metrics.territory import TerritoryInputs, territory_indicators
 from reseau_metrics.windows import add_months
 
@@ -101,3 +102,55 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
         asset_key=["indicators", "neglected_pairs"],
         metadata={"rows": flagged.height, "months": span},
     )
+
+
+SERVICE_COLUMNS = [
+    "service_id", "month", "window_months", "referrals_sent", "referrals_received",
+    "partners_out", "partners_in", "hhi_out", "acceptance_rate_received",
+    "out_of_mission_received_rate", "pagerank", "betweenness", "betweenness_method",
+]
+LINK_COLUMNS = [
+    "origin_service_id", "target_service_id", "month", "window_months", "referrals",
+    "accepted", "refused", "reverse_referrals", "distinct_professionals",
+    "top_professional_share", "has_convention",
+]
+
+
+@dg.multi_asset(
+    name="network_position_values",
+    specs=[
+        dg.AssetSpec(["indicators", "service_indicators"], group_name="indicators",
+                     deps=[["marts", "fct_referrals"]], kinds={"python", "networkx"},
+                     description="Per service: volumes, partners, PageRank, betweenness."),
+        dg.AssetSpec(["indicators", "link_indicators"], group_name="indicators",
+                     deps=[["marts", "fct_referrals"]], kinds={"python", "polars"},
+                     description="Per directed pair: volumes, decisions, professionals."),
+    ],
+    pool="warehouse",
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Each service's position in the whole observatory's referral network and each link's "
+        "weight, for windows of 1 and 12 months ending with each partition month "
+        "(reseau_metrics.position, networkx)."
+    ),
+)
+def network_position_values(context: dg.AssetExecutionContext, home: HomeResource):
+    months = partition_months(context)
+    with home.connect() as con:
+        referrals = con.execute(
+            "select month, origin_service_id, target_service_id, status, professional_key, "
+            "has_convention, out_of_mission from marts.fct_referrals where month between ? "
+            "and ?", [add_months(months[0], -(max(WINDOWS) - 1)), months[-1]]).pl()
+        context.log.info(f"network positions: {referrals.height} referrals, "
+                         f"{len(months) * len(WINDOWS)} graphs")
+        services, links = network_indicators(referrals, months, WINDOWS)
+        replace_months(con, "indicators.service_indicators", services.select(SERVICE_COLUMNS),
+                       months)
+        replace_months(con, "indicators.link_indicators", links.select(LINK_COLUMNS), months)
+    methods = sorted(set(services["betweenness_method"].drop_nulls().to_list()))
+    yield dg.MaterializeResult(asset_key=["indicators", "service_indicators"],
+                               metadata={"rows": services.height,
+                                         "betweenness": ", ".join(methods)})
+    yield dg.MaterializeResult(asset_key=["indicators", "link_indicators"],
+                               metadata={"rows": links.height})

@@ -18,6 +18,13 @@ INTERFACES = {
     "load_audit": "file, exporter_id, sha256, delivered_at, rows_read, rows_loaded, rows_merged, "
                   "rows_superseded, rows_quarantined, status, error",
     "quarantine": "file, row_number, reason, raw",
+    "service_indicators": "service_id, month, window_months, referrals_sent, referrals_received, "
+                          "partners_out, partners_in, hhi_out, acceptance_rate_received, "
+                          "out_of_mission_received_rate, pagerank, betweenness, "
+                          "betweenness_method",
+    "link_indicators": "origin_service_id, target_service_id, month, window_months, referrals, "
+                       "accepted, refused, reverse_referrals, distinct_professionals, "
+                       "top_professional_share, has_convention",
 }
 
 

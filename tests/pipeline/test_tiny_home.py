@@ -179,3 +179,28 @@ def test_territories_and_services_dimensions(tiny_db):
     ).fetchall())
     assert served["S1"] == "01"  # empty served area: the service's own département
     assert served["S3"] == "R11"
+
+
+def test_service_positions_of_may_by_hand(tiny_db):
+    rows = {row[0]: row[1:] for row in tiny_db.execute(
+        "select service_id, referrals_sent, referrals_received, partners_out, partners_in, "
+        "hhi_out, acceptance_rate_received, out_of_mission_received_rate, betweenness, "
+        "betweenness_method from marts.service_indicators "
+        "where month = '2024-05-01' and window_months = 1").fetchall()}
+    # Graph of May: S1→S3 (r1, r6), S1→S2, S1→S4, S3→S5.
+    # S1 sends 2, 1, 1: HHI 0.25 + 0.0625 + 0.0625; it receives nothing: rates null.
+    assert rows["S1"] == pytest.approx((4, 0, 3, 0, 0.375, None, None, 0.0, "exact"))
+    # S3 receives r1 and r6, both accepted; it lies on the one path S1→S5: 1 / (4 × 3).
+    assert rows["S3"] == pytest.approx((1, 2, 1, 1, 1.0, 1.0, 0.0, 1 / 12, "exact"))
+    # S4 received r3: refused and out of mission.
+    assert rows["S4"] == pytest.approx((0, 1, 0, 1, None, 0.0, 1.0, 0.0, "exact"))
+
+
+def test_link_weights_of_may_by_hand(tiny_db):
+    link = tiny_db.execute(
+        "select referrals, accepted, refused, reverse_referrals, distinct_professionals, "
+        "top_professional_share, has_convention from marts.link_indicators where "
+        "origin_service_id = 'S1' and target_service_id = 'S3' and month = '2024-05-01' "
+        "and window_months = 1").fetchone()
+    # r1 and r6, both accepted, both by PRO1, under convention C1; nothing from S3 to S1.
+    assert link == (2, 2, 0, 0, 1, 1.0, True)

@@ -1,0 +1,188 @@
+"""Each service's place in the network, and each link's weight (whole observatory).
+
+Seed passage (Form 2): « dans le travail en réseau, les rapports de force et les rapports de
+pouvoir sont extrêmements présents [...] dans un réseau social, on parle moins d'autorité que
+de leadership ». Centrality says who the network leans on; a link's balance says who asks and
+who is asked.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import polars as pl
+
+from reseau_metrics.windows import per_window
+
+__all__ = ["service_positions", "centrality", "link_weights", "network_indicators",
+           "EXACT_BETWEENNESS_LIMIT"]
+
+#: Exact Brandes betweenness costs O(V·E): beyond this many services, sample sources.
+EXACT_BETWEENNESS_LIMIT = 1000
+SAMPLED_SOURCES = 200
+SAMPLING_SEED = 20071201  # fixed, so that a sampled value is reproducible
+
+
+def centrality(edges: pl.DataFrame) -> pl.DataFrame:
+    """PageRank and betweenness of every service of a directed referral graph.
+
+    Parameters
+    ----------
+    edges
+        ``origin_service_id, target_service_id, referrals`` (one row per directed pair).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``service_id``, ``pagerank`` (weight = referral count, alpha 0.85), ``betweenness``
+        (directed, unweighted, normalised) and ``betweenness_method`` (``exact``, or
+        ``sampled k=200`` above :data:`EXACT_BETWEENNESS_LIMIT` services).
+
+    Examples
+    --------
+    A chain a→b→c: b lies on the only path between a and c.
+
+    >>> edges = pl.DataFrame({"origin_service_id": ["a", "b"],
+    ...                       "target_service_id": ["b", "c"], "referrals": [1, 1]})
+    >>> out = centrality(edges).sort("service_id")
+    >>> out["betweenness"].to_list()
+    [0.0, 0.5, 0.0]
+    """
+    graph = nx.DiGraph()
+    graph.add_weighted_edges_from(
+        edges.select("origin_service_id", "target_service_id", "referrals").iter_rows()
+    )
+    if graph.number_of_nodes() == 0:
+        return pl.DataFrame(schema={"service_id": pl.String, "pagerank": pl.Float64,
+                                    "betweenness": pl.Float64,
+                                    "betweenness_method": pl.String})
+    pagerank = nx.pagerank(graph, alpha=0.85, weight="weight")
+    if graph.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT:
+        method = "exact"
+        betweenness = nx.betweenness_centrality(graph, normalized=True)
+    else:
+        method = f"sampled k={SAMPLED_SOURCES}"
+        betweenness = nx.betweenness_centrality(graph, k=SAMPLED_SOURCES, normalized=True,
+                                                seed=SAMPLING_SEED)
+    nodes = sorted(graph.nodes)
+    return pl.DataFrame({
+        "service_id": nodes,
+        "pagerank": [pagerank[node] for node in nodes],
+        "betweenness": [betweenness[node] for node in nodes],
+        "betweenness_method": [method] * len(nodes),
+    })
+
+
+def service_positions(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Volumes, partners and concentration of each service, sending and receiving.
+
+    Parameters
+    ----------
+    pairs
+        One row per directed pair of one window: ``origin_service_id``,
+        ``target_service_id``, ``referrals``, ``accepted``, ``refused``, ``out_of_mission``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``service_id``, ``referrals_sent``, ``referrals_received``, ``partners_out``,
+        ``partners_in``, ``hhi_out`` (``Σ_t (n_{s,t}/n_s)²`` over its targets, null if it
+        sent nothing), ``acceptance_rate_received`` (accepted / (accepted + refused) of what
+        it received) and ``out_of_mission_received_rate``.
+
+    Examples
+    --------
+    a sends 3 to b and 1 to c: HHI 0.75² + 0.25² = 0.625.
+
+    >>> pairs = pl.DataFrame({"origin_service_id": ["a", "a"], "target_service_id": ["b", "c"],
+    ...     "referrals": [3, 1], "accepted": [2, 0], "refused": [1, 0],
+    ...     "out_of_mission": [0, 1]})
+    >>> service_positions(pairs).filter(pl.col("service_id") == "a")["hhi_out"][0]
+    0.625
+    """
+    sent = pairs.group_by(pl.col("origin_service_id").alias("service_id")).agg(
+        pl.col("referrals").sum().alias("referrals_sent"),
+        pl.len().alias("partners_out"),
+        ((pl.col("referrals") / pl.col("referrals").sum()) ** 2).sum().alias("hhi_out"),
+    )
+    received = pairs.group_by(pl.col("target_service_id").alias("service_id")).agg(
+        pl.col("referrals").sum().alias("referrals_received"),
+        pl.len().alias("partners_in"),
+        pl.col("accepted").sum().alias("_accepted"),
+        pl.col("refused").sum().alias("_refused"),
+        pl.col("out_of_mission").sum().alias("_out_of_mission"),
+    )
+    decided = pl.col("_accepted") + pl.col("_refused")
+    return (
+        sent.join(received, on="service_id", how="full", coalesce=True)
+        .with_columns(
+            pl.col("referrals_sent", "referrals_received", "partners_out", "partners_in")
+            .fill_null(0),
+            pl.when(decided > 0).then(pl.col("_accepted") / decided)
+            .alias("acceptance_rate_received"),
+            pl.when(pl.col("referrals_received") > 0)
+            .then(pl.col("_out_of_mission") / pl.col("referrals_received"))
+            .alias("out_of_mission_received_rate"),
+        )
+        .drop("_accepted", "_refused", "_out_of_mission")
+    )
+
+
+def link_weights(referrals: pl.DataFrame) -> pl.DataFrame:
+    """Per directed pair of one window: volumes, decisions, reverse flow, professionals.
+
+    ``referrals`` has one row per referral with ``origin_service_id``,
+    ``target_service_id``, ``status``, ``professional_key``, ``has_convention`` and
+    ``out_of_mission``.
+    ``top_professional_share`` is the share of the pair's referrals naming a professional
+    made by its most frequent one (null when none names one); ``has_convention`` is true
+    when a convention covered at least one of the pair's referrals.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"origin_service_id": ["a", "a", "a", "b"],
+    ...     "target_service_id": ["b", "b", "b", "a"], "status": ["accepted", "refused",
+    ...     None, None], "professional_key": ["p", "p", "q", None],
+    ...     "has_convention": [False] * 4, "out_of_mission": [False] * 4})
+    >>> link_weights(rows).sort("origin_service_id").select(
+    ...     "referrals", "reverse_referrals", "top_professional_share").rows()
+    [(3, 1, 0.6666666666666666), (1, 3, None)]
+    """
+    pair = ["origin_service_id", "target_service_id"]
+    per_professional = (
+        referrals.filter(pl.col("professional_key").is_not_null())
+        .group_by(*pair, "professional_key").agg(pl.len().alias("_made"))
+        .group_by(pair).agg((pl.col("_made").max() / pl.col("_made").sum())
+                            .alias("top_professional_share"))
+    )
+    links = referrals.group_by(pair).agg(
+        pl.len().alias("referrals"),
+        (pl.col("status") == "accepted").sum().alias("accepted"),
+        (pl.col("status") == "refused").sum().alias("refused"),
+        pl.col("out_of_mission").sum(),
+        pl.col("professional_key").drop_nulls().n_unique().alias("distinct_professionals"),
+        pl.col("has_convention").any().alias("has_convention"),
+    )
+    reverse = links.select(
+        pl.col("target_service_id").alias("origin_service_id"),
+        pl.col("origin_service_id").alias("target_service_id"),
+        pl.col("referrals").alias("reverse_referrals"),
+    )
+    return (
+        links.join(reverse, on=pair, how="left").join(per_professional, on=pair, how="left")
+        .with_columns(pl.col("reverse_referrals").fill_null(0))
+    )
+
+
+def network_indicators(referrals: pl.DataFrame, ends, windows=(1, 12)):
+    """Service positions and link weights for every window (the whole observatory).
+
+    ``referrals`` has the columns of :func:`link_weights` and ``month``. Returns the frames
+    of ``marts.service_indicators`` and ``marts.link_indicators``, each with ``month`` (the
+    window's end) and ``window_months``.
+    """
+    def services(rows: pl.DataFrame, *_) -> pl.DataFrame:
+        links = link_weights(rows)
+        return service_positions(links).join(centrality(links), on="service_id", how="left")
+
+    return (per_window(referrals, ends, windows, services),
+            per_window(referrals, ends, windows, lambda rows, *_: link_weights(rows)))

@@ -1,0 +1,79 @@
+"""Service positions and centralities on tiny canonical graphs."""
+
+import polars as pl
+import pytest
+
+from reseau_metrics import position
+from reseau_metrics.position import centrality, link_weights, service_positions
+
+
+def edges(rows):
+    return pl.DataFrame(rows, orient="row",
+                        schema=["origin_service_id", "target_service_id", "referrals"])
+
+
+def test_pagerank_of_a_symmetric_cycle_is_uniform():
+    out = centrality(edges([("a", "b", 5), ("b", "a", 5)]))
+    assert out["pagerank"].to_list() == pytest.approx([0.5, 0.5])
+    assert out["betweenness"].to_list() == [0.0, 0.0]
+
+
+def test_pagerank_follows_referral_weights():
+    # a sends 9 to b and 1 to c: b ranks above c.
+    out = dict(centrality(edges([("a", "b", 9), ("a", "c", 1)])).select(
+        "service_id", "pagerank").rows())
+    assert out["b"] > out["c"] > out["a"]
+    assert sum(out.values()) == pytest.approx(1.0)
+
+
+def test_star_centre_carries_every_path():
+    # x→h→y for x in {a, b}, y in {c, d}: the hub is on 4 of the (5-1)(5-2) = 12 ordered pairs.
+    out = dict(centrality(edges([("a", "h", 1), ("b", "h", 1), ("h", "c", 1),
+                                 ("h", "d", 1)])).select("service_id", "betweenness").rows())
+    assert out["h"] == pytest.approx(4 / 12)
+
+
+def test_large_graphs_sample_betweenness_with_a_fixed_seed(monkeypatch):
+    monkeypatch.setattr(position, "EXACT_BETWEENNESS_LIMIT", 3)
+    monkeypatch.setattr(position, "SAMPLED_SOURCES", 2)
+    graph = edges([("a", "b", 1), ("b", "c", 1), ("c", "d", 1)])
+    first, second = centrality(graph), centrality(graph)
+    assert first["betweenness_method"].unique().to_list() == ["sampled k=2"]
+    assert first.equals(second)
+
+
+def test_empty_graph_gives_an_empty_frame():
+    assert centrality(edges([])).height == 0
+
+
+def test_relabelling_services_changes_nothing():
+    graph = edges([("a", "b", 3), ("b", "c", 1), ("c", "a", 2), ("a", "c", 1)])
+    renamed = graph.with_columns(pl.col("origin_service_id", "target_service_id")
+                                 .replace({"a": "z", "b": "y", "c": "x"}))
+    original = centrality(graph).sort("pagerank")["pagerank"].to_list()
+    assert centrality(renamed).sort("pagerank")["pagerank"].to_list() == pytest.approx(original)
+
+
+def test_service_positions_by_hand():
+    pairs = pl.DataFrame({"origin_service_id": ["a", "a", "b"],
+                          "target_service_id": ["b", "c", "c"], "referrals": [3, 1, 2],
+                          "accepted": [1, 0, 2], "refused": [1, 1, 0],
+                          "out_of_mission": [0, 1, 0]})
+    rows = {r["service_id"]: r for r in service_positions(pairs).to_dicts()}
+    # c receives 1 (refused, out of mission) from a and 2 (accepted) from b.
+    assert rows["c"]["referrals_received"] == 3 and rows["c"]["partners_in"] == 2
+    assert rows["c"]["acceptance_rate_received"] == pytest.approx(2 / 3)
+    assert rows["c"]["out_of_mission_received_rate"] == pytest.approx(1 / 3)
+    assert rows["c"]["hhi_out"] is None and rows["c"]["referrals_sent"] == 0
+    # a sends 3 and 1: 0.75² + 0.25².
+    assert rows["a"]["hhi_out"] == pytest.approx(0.625)
+
+
+def test_link_without_named_professional_has_no_top_share():
+    rows = pl.DataFrame({"origin_service_id": ["a"], "target_service_id": ["b"],
+                         "status": ["pending"], "professional_key": [None],
+                         "has_convention": [True], "out_of_mission": [False]},
+                        schema_overrides={"professional_key": pl.String})
+    link = link_weights(rows).row(0, named=True)
+    assert link["top_professional_share"] is None and link["distinct_professionals"] == 0
+    assert link["has_convention"] is True
