@@ -77,3 +77,33 @@ def test_link_without_named_professional_has_no_top_share():
     link = link_weights(rows).row(0, named=True)
     assert link["top_professional_share"] is None and link["distinct_professionals"] == 0
     assert link["has_convention"] is True
+
+
+def referral_rows():
+    from datetime import date
+
+    months = [date(2025, 1, 1), date(2025, 2, 1)]
+    rows = [(m, o, t, "accepted", "p", False, False) for m in months
+            for o, t in [("a", "b"), ("b", "c"), ("c", "a"), ("a", "c")]]
+    return pl.DataFrame(rows, orient="row", schema=[
+        "month", "origin_service_id", "target_service_id", "status", "professional_key",
+        "has_convention", "out_of_mission"])
+
+
+def test_graphs_spread_over_processes_give_the_same_result(monkeypatch):
+    from datetime import date
+
+    ends = [date(2025, 1, 1), date(2025, 2, 1)]
+    inline, _ = position.network_indicators(referral_rows(), ends)
+    monkeypatch.setattr(position, "PARALLEL_FROM", 0)
+    spread, _ = position.network_indicators(referral_rows(), ends)
+    keys = ["month", "window_months", "service_id"]
+    assert spread.sort(keys).equals(inline.sort(keys))
+    assert inline.height == 3 * 2 * 2  # 3 services, 2 months, 2 windows
+
+
+def test_no_referral_gives_empty_tables():
+    from datetime import date
+
+    services, links = position.network_indicators(referral_rows().clear(), [date(2025, 1, 1)])
+    assert services.height == 0 and links.height == 0
