@@ -204,3 +204,31 @@ def test_ruptured_links_appear_after_the_key_person_leaves_and_nowhere_else(gene
     assert con.execute(
         "select count(*) from marts.territory_indicators where indicator = 'ruptured_links' "
         "and window_months = 12 and value > 0").fetchone()[0] == 0
+
+
+def test_the_isolated_sector_keeps_its_links_to_itself_where_planted_only(generated):
+    _, truth, con = generated
+    planted = truth["isolated_sector"]
+    # Share of the sector's links (12 months to the last month) that cross to another
+    # sector, per département of the sector's service.
+    crossing = dict(con.execute(
+        """
+        with links as (
+            select origin.departement as origin_departement, origin.sector as origin_sector,
+                target.departement as target_departement, target.sector as target_sector
+            from marts.link_indicators as link
+            inner join marts.dim_services as origin on link.origin_service_id = origin.service_id
+            inner join marts.dim_services as target on link.target_service_id = target.service_id
+            where link.window_months = 12 and link.month = $month
+        ),
+        ends as (
+            select origin_departement as departement, origin_sector as sector,
+                target_sector as other from links
+            union all
+            select target_departement, target_sector, origin_sector from links
+        )
+        select departement, avg((sector != other)::int) from ends
+        where sector = $sector group by departement
+        """, {"month": last_months(truth)[-1], "sector": planted["sector"]}).fetchall())
+    assert crossing[planted["departement"]] == 0.0
+    assert all(share > 0.5 for code, share in crossing.items() if code != planted["departement"])
