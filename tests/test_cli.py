@@ -18,9 +18,10 @@ def test_missing_home(capsys, tmp_path):
                      "--home at an existing home"]
 
 
-def test_no_home_at_all(capsys, monkeypatch):
+@pytest.mark.parametrize("command", ["run", "generate"])
+def test_no_home_at_all(capsys, monkeypatch, command):
     monkeypatch.delenv("RESEAU_HOME", raising=False)
-    code, lines = run(capsys, "run")
+    code, lines = run(capsys, command)
     assert code == 2 and lines == ["reseau: error: no home folder given: pass --home DIR or "
                                    "set RESEAU_HOME"]
 
@@ -47,13 +48,6 @@ def test_usage_errors_exit_with_two():
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
-
-
-def test_generate_needs_a_home(capsys, monkeypatch):
-    monkeypatch.delenv("RESEAU_HOME", raising=False)
-    code, lines = run(capsys, "generate")
-    assert code == 2 and lines == ["reseau: error: no home folder given: pass --home DIR or "
-                                   "set RESEAU_HOME"]
 
 
 def test_generate_refuses_a_home_with_exports(capsys, tiny_home):
