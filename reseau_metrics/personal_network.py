@@ -21,18 +21,18 @@ _PAIR = ["origin_service_id", "target_service_id"]
 def _key_person(referrals: pl.DataFrame, by: Sequence[str], minimum: int,
                 among_attributed: bool) -> pl.DataFrame:
     """Per pair: referrals counted, the top professional and whether they carry the link."""
-    counted = referrals.filter(pl.col("professional_key").is_not_null()) \
-        if among_attributed else referrals
-    totals = counted.group_by(*by, *_PAIR).agg(pl.len().alias("referrals"))
-    per_professional = (
-        referrals.filter(pl.col("professional_key").is_not_null())
-        .group_by(*by, *_PAIR, "professional_key").agg(pl.len().alias("_made"))
-        .sort("_made", "professional_key", descending=[True, False])
-        .group_by(*by, *_PAIR, maintain_order=True).first()
-    )
+    made = referrals.group_by(*by, *_PAIR, "professional_key").agg(pl.len().alias("_made"))
+    named = pl.col("professional_key").is_not_null()
+    top = pl.col("_made").filter(named).max()
+    counted = pl.col("_made").filter(named) if among_attributed else pl.col("_made")
     return (
-        totals.filter(pl.col("referrals") >= minimum)
-        .join(per_professional, on=[*by, *_PAIR], how="left")
+        made.group_by(*by, *_PAIR).agg(
+            counted.sum().alias("referrals"),
+            # Two professionals cannot both make 80%: the smallest key only breaks other ties.
+            pl.col("professional_key").filter(named & (pl.col("_made") == top)).min(),
+            top.alias("_made"),
+        )
+        .filter(pl.col("referrals") >= minimum)
         .with_columns(
             (pl.col("_made").fill_null(0) >= KEY_PERSON_SHARE * pl.col("referrals"))
             .alias("key_person")

@@ -8,14 +8,12 @@ who is asked.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import networkx as nx
 import polars as pl
 
+from reseau_metrics.betweenness import betweenness
 from reseau_metrics.windows import per_window
 
 __all__ = ["service_positions", "centrality", "link_weights", "network_indicators",
@@ -25,8 +23,6 @@ __all__ = ["service_positions", "centrality", "link_weights", "network_indicator
 EXACT_BETWEENNESS_LIMIT = 1000
 SAMPLED_SOURCES = 200
 SAMPLING_SEED = 20071201  # fixed, so that a sampled value is reproducible
-#: Below this many links over all windows, graphs are computed in this process.
-PARALLEL_FROM = 20_000
 
 
 def centrality(edges: pl.DataFrame) -> pl.DataFrame:
@@ -40,9 +36,10 @@ def centrality(edges: pl.DataFrame) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        ``service_id``, ``pagerank`` (weight = referral count, alpha 0.85), ``betweenness``
-        (directed, unweighted, normalised) and ``betweenness_method`` (``exact``, or
-        ``sampled k=200`` above :data:`EXACT_BETWEENNESS_LIMIT` services).
+        ``service_id``, ``pagerank`` (networkx, weight = referral count, alpha 0.85),
+        ``betweenness`` (directed, unweighted, normalised: networkx's values, computed by
+        :func:`reseau_metrics.betweenness.betweenness`) and ``betweenness_method``
+        (``exact``, or ``sampled k=200`` above :data:`EXACT_BETWEENNESS_LIMIT` services).
 
     Examples
     --------
@@ -63,20 +60,20 @@ def centrality(edges: pl.DataFrame) -> pl.DataFrame:
                                     "betweenness": pl.Float64,
                                     "betweenness_method": pl.String})
     pagerank = nx.pagerank(graph, alpha=0.85, weight="weight")
-    if graph.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT:
+    nodes = list(graph)  # insertion order: the order networkx samples sources from
+    origins, targets = edges["origin_service_id"], edges["target_service_id"]
+    if len(nodes) <= EXACT_BETWEENNESS_LIMIT:
         method = "exact"
-        betweenness = nx.betweenness_centrality(graph, normalized=True)
+        between = betweenness(nodes, origins, targets)
     else:
         method = f"sampled k={SAMPLED_SOURCES}"
-        betweenness = nx.betweenness_centrality(graph, k=SAMPLED_SOURCES, normalized=True,
-                                                seed=SAMPLING_SEED)
-    nodes = sorted(graph.nodes)
+        between = betweenness(nodes, origins, targets, k=SAMPLED_SOURCES, seed=SAMPLING_SEED)
     return pl.DataFrame({
         "service_id": nodes,
         "pagerank": [pagerank[node] for node in nodes],
-        "betweenness": [betweenness[node] for node in nodes],
+        "betweenness": between,
         "betweenness_method": [method] * len(nodes),
-    })
+    }).sort("service_id")
 
 
 def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
@@ -190,26 +187,28 @@ def network_indicators(referrals: pl.DataFrame, ends, windows=(1, 12)):
     of ``marts.service_indicators`` and ``marts.link_indicators``, each with ``month`` (the
     window's end) and ``window_months``.
 
-    Notes
-    -----
-    Betweenness is pure Python in networkx (about 3 s for 500 services and 25,000 links):
-    beyond :data:`PARALLEL_FROM` links in all, the graphs are spread over the machine's
-    cores, one process per core.
+    Examples
+    --------
+    One referral a→b in March 2026: in the 1-month window ending in March, a sent one and
+    b received one; the link a→b has no reverse flow.
+
+    >>> from datetime import date
+    >>> rows = pl.DataFrame({"month": [date(2026, 3, 1)], "origin_service_id": ["a"],
+    ...     "target_service_id": ["b"], "status": ["accepted"], "professional_key": ["p"],
+    ...     "has_convention": [True], "out_of_mission": [False]})
+    >>> services, links = network_indicators(rows, [date(2026, 3, 1)], windows=(1,))
+    >>> services.sort("service_id").select("service_id", "referrals_sent",
+    ...                                    "referrals_received").rows()
+    [('a', 1, 0), ('b', 0, 1)]
+    >>> links.select("referrals", "reverse_referrals").rows()
+    [(1, 0)]
     """
     keys = ["month", "window_months"]
     links = per_window(referrals, ends, windows, lambda rows, *_: link_weights(rows))
     graphs = links.partition_by(keys, as_dict=True, maintain_order=True)
-    workers = min(os.cpu_count() or 1, len(graphs))
-    if links.height < PARALLEL_FROM or workers < 2:
-        centralities = [centrality(edges) for edges in graphs.values()]
-    else:
-        spawn = multiprocessing.get_context("spawn")  # no fork of the caller's threads
-        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
-            centralities = list(pool.map(centrality, graphs.values()))
     # The empty first piece keeps the schema when there is no graph at all.
     pieces = [(None, None, centrality(links.clear()))] + [
-        (month, window, frame)
-        for (month, window), frame in zip(graphs, centralities, strict=True)
+        (month, window, centrality(edges)) for (month, window), edges in graphs.items()
     ]
     placed = pl.concat([
         frame.with_columns(pl.lit(month, dtype=pl.Date).alias("month"),

@@ -90,16 +90,16 @@ def referral_rows():
         "has_convention", "out_of_mission"])
 
 
-def test_graphs_spread_over_processes_give_the_same_result(monkeypatch):
+def test_network_indicators_cover_every_service_month_and_window():
     from datetime import date
 
-    ends = [date(2025, 1, 1), date(2025, 2, 1)]
-    inline, _ = position.network_indicators(referral_rows(), ends)
-    monkeypatch.setattr(position, "PARALLEL_FROM", 0)
-    spread, _ = position.network_indicators(referral_rows(), ends)
-    keys = ["month", "window_months", "service_id"]
-    assert spread.sort(keys).equals(inline.sort(keys))
-    assert inline.height == 3 * 2 * 2  # 3 services, 2 months, 2 windows
+    services, links = position.network_indicators(referral_rows(),
+                                                  [date(2025, 1, 1), date(2025, 2, 1)])
+    assert services.height == 3 * 2 * 2  # 3 services, 2 months, 2 windows
+    assert links.height == 4 * 2 * 2
+    february = services.filter(pl.col("month") == date(2025, 2, 1),
+                               pl.col("window_months") == 12, pl.col("service_id") == "a")
+    assert february["referrals_sent"].item() == 4  # a→b and a→c, in both months
 
 
 def test_no_referral_gives_empty_tables():
