@@ -30,7 +30,41 @@ _PAIR_COUNTS = ["referrals", "out_of_mission", "accepted", "refused", "cross_sec
 
 
 def pair_counts(referrals: pl.DataFrame, services: pl.DataFrame) -> pl.DataFrame:
-    """Referrals per month, territory and directed pair, with the counts ratios need."""
+    """Referrals per month, territory and directed pair, with the counts ratios need.
+
+    Parameters
+    ----------
+    referrals
+        One row per valid referral (``marts.fct_referrals``): ``month``, the level columns,
+        ``origin_service_id``, ``target_service_id``, ``status``, ``out_of_mission`` and
+        ``has_convention``.
+    services
+        ``service_id`` and ``sector`` of every service.
+
+    Returns
+    -------
+    polars.DataFrame
+        Per ``month``, level columns and pair: ``referrals``, ``out_of_mission``,
+        ``accepted``, ``refused``, ``cross_sector`` (origin and target of different
+        sectors) and ``with_convention``.
+
+    Notes
+    -----
+    Every count of the Form 2 ratios is additive over months, so windows are sums of these
+    monthly rows (:func:`windowed_pairs`) instead of passes over referrals.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> referrals = pl.DataFrame({"month": [date(2025, 1, 1)] * 2,
+    ...     "territory_departement": ["35"] * 2, "territory_region": ["53"] * 2,
+    ...     "origin_service_id": ["a", "a"], "target_service_id": ["b", "b"],
+    ...     "status": ["accepted", "refused"], "out_of_mission": [False, True],
+    ...     "has_convention": [True, True]})
+    >>> services = pl.DataFrame({"service_id": ["a", "b"], "sector": ["logement", "sante"]})
+    >>> pair_counts(referrals, services).select(_PAIR_COUNTS).row(0)
+    (2, 1, 1, 1, 2, 2)
+    """
     sectors = services.select("service_id", "sector")
     return (
         referrals
@@ -51,6 +85,38 @@ def pair_counts(referrals: pl.DataFrame, services: pl.DataFrame) -> pl.DataFrame
 
 
 def windowed_pairs(pair_counts: pl.DataFrame, ends, windows) -> pl.DataFrame:
+    """The monthly pair counts summed over each window, for every territory level.
+
+    Parameters
+    ----------
+    pair_counts
+        The frame of :func:`pair_counts`.
+    ends, windows
+        End months and window lengths (see :func:`reseau_metrics.windows.per_window`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``territory_level, territory_code, origin_service_id, target_service_id``, the
+        summed counts, ``month`` (the window's end) and ``window_months``.
+
+    Notes
+    -----
+    The pairs ``P(T, W)`` of indicators.md: the directed pairs with a referral in the
+    territory and window. A pair seen in two départements of a région is one pair of the
+    région.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> counts = pl.DataFrame({"month": [date(2025, 1, 1), date(2025, 2, 1)],
+    ...     "territory_departement": ["35", "29"], "territory_region": ["53", "53"],
+    ...     "origin_service_id": ["a", "a"], "target_service_id": ["b", "b"],
+    ...     **{column: [1, 1] for column in _PAIR_COUNTS}})
+    >>> out = windowed_pairs(counts, [date(2025, 2, 1)], (12,))
+    >>> out.sort("territory_code").select("territory_code", "referrals").rows()
+    [('29', 1), ('35', 1), ('53', 2)]
+    """
     keys = ["territory_level", "territory_code", "origin_service_id", "target_service_id"]
     return per_window(pair_counts, ends, windows, lambda rows, *_: (
         stack_levels(rows).group_by(keys).agg(pl.col(_PAIR_COUNTS).sum())
@@ -58,8 +124,38 @@ def windowed_pairs(pair_counts: pl.DataFrame, ends, windows) -> pl.DataFrame:
 
 
 def persons(referrals: pl.DataFrame, ends, windows) -> pl.DataFrame:
-    # Distinct people cannot be summed across months: they are counted window by window,
-    # on 64-bit hashes of their keys (see distinct_count).
+    """Distinct people referred, per territory and window.
+
+    Parameters
+    ----------
+    referrals
+        ``month``, the level columns and ``person_key``.
+    ends, windows
+        End months and window lengths.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``territory_level, territory_code, distinct, month, window_months``.
+
+    Notes
+    -----
+    Distinct people cannot be summed across months: they are counted window by window, on
+    64-bit hashes of their keys (see :func:`reseau_metrics.volume.distinct_count`).
+
+    Examples
+    --------
+    The same person referred in January and February is one person over both months.
+
+    >>> from datetime import date
+    >>> rows = pl.DataFrame({"month": [date(2025, 1, 1), date(2025, 2, 1)],
+    ...     "territory_departement": ["35", "35"], "territory_region": ["53", "53"],
+    ...     "person_key": ["p", "p"]})
+    >>> out = persons(rows, [date(2025, 2, 1)], (1, 12))
+    >>> out.filter(pl.col("territory_level") == "departement").sort("window_months")[
+    ...     "distinct"].to_list()
+    [1, 1]
+    """
     people = referrals.select(
         "month", *_LEVEL_COLUMNS, pl.col("person_key").hash(seed=0)
     ).unique()
@@ -69,6 +165,8 @@ def persons(referrals: pl.DataFrame, ends, windows) -> pl.DataFrame:
 
 def _dormant(counts: pl.DataFrame, services: pl.DataFrame, conventions: pl.DataFrame, ends,
              windows):
+    """:func:`dormant_conventions` for every window; a convention sits where its services
+    do (their ``departement`` and ``region``)."""
     linked = counts.select("month", "origin_service_id", "target_service_id").unique()
     sited = stack_levels(services.select(
         "service_id",
@@ -82,6 +180,8 @@ def _dormant(counts: pl.DataFrame, services: pl.DataFrame, conventions: pl.DataF
 
 def _stability(pairs: pl.DataFrame, counts: pl.DataFrame, first_month: date,
                ends, windows) -> pl.DataFrame:
+    """:func:`link_stability` of each window against the window of the same length just
+    before it; null until both windows lie after ``first_month`` (no data before it)."""
     pieces = []
     for k in windows:
         # The window of the same length just before, keyed by the current window's end.
@@ -98,8 +198,60 @@ def _stability(pairs: pl.DataFrame, counts: pl.DataFrame, first_month: date,
 
 def cooperation(pairs: pl.DataFrame, counts: pl.DataFrame, services: pl.DataFrame,
                 conventions: pl.DataFrame, first_month: date, ends, windows) -> list:
-    """Form 2 ratios of working in network. ``pairs`` are :func:`windowed_pairs` of
-    ``counts`` (:func:`pair_counts`); ``first_month`` is the first month with data."""
+    """Form 2 indicators of working in network, in the long format.
+
+    Parameters
+    ----------
+    pairs
+        :func:`windowed_pairs` of ``counts``.
+    counts
+        :func:`pair_counts` of every month available (stability needs the window before).
+    services
+        ``service_id``, ``sector``, ``departement`` and ``region``.
+    conventions
+        ``convention_id, service_a, service_b, start_date, end_date``.
+    first_month
+        The first month with data: a stability reaching before it is null.
+    ends, windows
+        End months and window lengths.
+
+    Returns
+    -------
+    list of polars.DataFrame
+        One long frame (:func:`reseau_metrics.frames.as_indicator`) per indicator:
+        ``reciprocity``, ``acceptance_rate``, ``cross_sector_share``,
+        ``convention_coverage``, ``dormant_conventions`` and ``link_stability``.
+
+    Notes
+    -----
+    Seed passage (Form 2): the network is meant to be « des relations horizontales,
+    informelles et peu instituées », yet « les rapports de force et les rapports de pouvoir
+    sont extrêmement présents ». These ratios show whether links go both ways, are accepted,
+    cross sectors, are covered by a convention and last.
+
+    Examples
+    --------
+    a→b (accepted) and b→a (refused) in January: half of the decided referrals accepted.
+
+    >>> from datetime import date
+    >>> referrals = pl.DataFrame({"month": [date(2025, 1, 1)] * 2,
+    ...     "territory_departement": ["35"] * 2, "territory_region": ["53"] * 2,
+    ...     "origin_service_id": ["a", "b"], "target_service_id": ["b", "a"],
+    ...     "status": ["accepted", "refused"], "out_of_mission": [False] * 2,
+    ...     "has_convention": [False] * 2})
+    >>> services = pl.DataFrame({"service_id": ["a", "b"], "sector": ["logement"] * 2,
+    ...     "departement": ["35"] * 2, "region": ["53"] * 2})
+    >>> conventions = pl.DataFrame(schema={"convention_id": pl.String,
+    ...     "service_a": pl.String, "service_b": pl.String, "start_date": pl.Date,
+    ...     "end_date": pl.Date})
+    >>> counts = pair_counts(referrals, services)
+    >>> ends = [date(2025, 1, 1)]
+    >>> frames = cooperation(windowed_pairs(counts, ends, (1,)), counts, services,
+    ...                      conventions, date(2025, 1, 1), ends, (1,))
+    >>> long = pl.concat(frames).filter(pl.col("territory_level") == "departement")
+    >>> dict(long.select("indicator", "value").rows())["acceptance_rate"]
+    0.5
+    """
     by = TERRITORY_KEYS
     value, numerator, denominator = pl.col("value"), pl.col("numerator"), pl.col("denominator")
     acceptance = ratio(pairs, by, "accepted", ["accepted", "refused"])
@@ -122,7 +274,44 @@ def cooperation(pairs: pl.DataFrame, counts: pl.DataFrame, services: pl.DataFram
 
 
 def solidarity(supports: pl.DataFrame, ends, windows) -> list:
-    """Form 1 shares of informal support, in the long format."""
+    """Form 1 indicators of informal support, in the long format.
+
+    Parameters
+    ----------
+    supports
+        One row per support (``marts.fct_supports``): ``month``, the level columns,
+        ``person_key``, ``supporter_kind`` and ``supporter_key``.
+    ends, windows
+        End months and window lengths.
+
+    Returns
+    -------
+    list of polars.DataFrame
+        ``supports``, ``family_support_share``, ``supporter_top_decile_share`` and
+        ``single_supporter_share`` (see :func:`reseau_metrics.supports.support_shares`).
+
+    Notes
+    -----
+    Seed passage (Form 1, re-weaving ties): « ce travail de réseau fait (parfois et non
+    systématiquement) porter l'effort de solidarité collective sur un petit nombre de
+    personnes ».
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> supports = pl.DataFrame({"month": [date(2025, 1, 1)] * 2,
+    ...     "territory_departement": ["35"] * 2, "territory_region": ["53"] * 2,
+    ...     "person_key": ["p", "p"], "supporter_kind": ["famille", "voisinage"],
+    ...     "supporter_key": ["f", "v"]})
+    >>> long = pl.concat(solidarity(supports, [date(2025, 1, 1)], (1,)))
+    >>> for row in long.filter(pl.col("territory_level") == "region").select(
+    ...         "indicator", "value").rows():
+    ...     print(row)
+    ('supports', 2.0)
+    ('family_support_share', 0.5)
+    ('supporter_top_decile_share', 0.5)
+    ('single_supporter_share', 0.0)
+    """
     by = TERRITORY_KEYS
     shares = per_window(supports, ends, windows, lambda rows, *_: support_shares(
         stack_levels(rows), _WHERE))
@@ -139,7 +328,43 @@ def solidarity(supports: pl.DataFrame, ends, windows) -> list:
 
 
 def personal_network(referrals: pl.DataFrame, ends, windows) -> list:
-    """Form 3 links carried by one professional."""
+    """Form 3 indicators: links carried by one professional, and links that broke.
+
+    Parameters
+    ----------
+    referrals
+        ``month``, the level columns, ``origin_service_id``, ``target_service_id`` and
+        ``professional_key``, for the windows and the 12 months before the earliest one.
+    ends, windows
+        End months and window lengths.
+
+    Returns
+    -------
+    list of polars.DataFrame
+        ``fragile_link_share`` (:func:`reseau_metrics.personal_network.fragile_links`) and
+        ``ruptured_links`` (:func:`reseau_metrics.personal_network.ruptured_links`, with
+        the 12 months before each window as "before").
+
+    Notes
+    -----
+    Seed passage (Form 3): when links rest on one worker's address book, « en cas de départ
+    ou d'absence de la personne, on constate alors la rupture des liens ». A professional
+    is "gone" when they made no referral at all in the window, in any territory.
+
+    Examples
+    --------
+    p made the 3 referrals a→b of 2024 and nothing in January 2025: the link broke.
+
+    >>> from datetime import date
+    >>> rows = pl.DataFrame({"month": [date(2024, 3, 1), date(2024, 6, 1),
+    ...     date(2024, 9, 1), date(2025, 1, 1)], "territory_departement": ["35"] * 4,
+    ...     "territory_region": ["53"] * 4, "origin_service_id": ["a", "a", "a", "c"],
+    ...     "target_service_id": ["b", "b", "b", "d"],
+    ...     "professional_key": ["p", "p", "p", "q"]})
+    >>> fragile, ruptured = personal_network(rows, [date(2025, 1, 1)], (1,))
+    >>> ruptured.filter(pl.col("territory_level") == "departement")["value"].to_list()
+    [1.0]
+    """
     frame = referrals.select("month", *_LEVEL_COLUMNS, "origin_service_id",
                              "target_service_id", "professional_key")
 

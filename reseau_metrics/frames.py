@@ -28,6 +28,33 @@ def stack_levels(frame: pl.DataFrame, levels: Mapping[str, str] = LEVELS) -> pl.
 
     The level columns of ``levels`` are replaced by the two generic ones, so that every
     indicator is written once and computed for all levels.
+
+    Parameters
+    ----------
+    frame
+        Rows carrying one code column per level (by default ``territory_departement`` and
+        ``territory_region``).
+    levels
+        Level name → column holding that level's code.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``len(levels)`` times the rows of ``frame``, without the level columns, with
+        ``territory_level`` and ``territory_code``.
+
+    Notes
+    -----
+    A row counts in each territory that contains it: its département and its région
+    (indicators.md, "Frame"). Aggregating after stacking gives every level at once; nothing
+    is summed across levels.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"territory_departement": ["35"], "territory_region": ["53"],
+    ...                      "referrals": [4]})
+    >>> stack_levels(rows).rows()
+    [(4, 'departement', '35'), (4, 'region', '53')]
     """
     level_columns = list(levels.values())
     pieces = [
@@ -47,7 +74,38 @@ def as_indicator(
     numerator: pl.Expr | None = None,
     denominator: pl.Expr | None = None,
 ) -> pl.DataFrame:
-    """Select ``by`` plus the long columns ``indicator, value, numerator, denominator``."""
+    """Select ``by`` plus the long columns ``indicator, value, numerator, denominator``.
+
+    Parameters
+    ----------
+    frame
+        One row per territory and window, with the columns the expressions use.
+    by
+        Key columns kept as they are (territory and window).
+    code
+        The indicator's code (``marts.indicator_catalogue``).
+    value, numerator, denominator
+        Expressions over ``frame``; a missing numerator or denominator is null (an
+        indicator that is not a ratio).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``by``, ``indicator``, and ``value``, ``numerator``, ``denominator`` as Float64.
+
+    Notes
+    -----
+    The long format of interfaces.md: one row per (territory, month, window, indicator),
+    with the ratio's parts kept next to the value so that a reader, and the disclosure
+    control of the funder files, can see on how many cases a ratio rests.
+
+    Examples
+    --------
+    >>> shares = pl.DataFrame({"territory_code": ["35"], "kept": [3], "all": [4]})
+    >>> as_indicator(shares, ["territory_code"], "link_stability",
+    ...              pl.col("kept") / pl.col("all"), pl.col("kept"), pl.col("all")).row(0)
+    ('35', 'link_stability', 0.75, 3.0, 4.0)
+    """
     null = pl.lit(None, dtype=pl.Float64)
     return frame.select(
         *by,

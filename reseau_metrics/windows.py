@@ -13,13 +13,56 @@ __all__ = ["per_window", "window_bounds", "add_months"]
 
 
 def add_months(month: date, months: int) -> date:
-    """First day of the month ``months`` after ``month`` (negative goes back)."""
+    """First day of the month ``months`` after ``month`` (negative goes back).
+
+    Parameters
+    ----------
+    month
+        Any day; only its year and month are used.
+    months
+        How many months to move, forward when positive.
+
+    Returns
+    -------
+    datetime.date
+        The first day of the month reached.
+
+    Notes
+    -----
+    Months are counted as ``12·year + month − 1``, so years are crossed without calendar
+    arithmetic; every window of indicators.md is a whole number of calendar months.
+
+    Examples
+    --------
+    >>> add_months(date(2025, 1, 1), -1)
+    datetime.date(2024, 12, 1)
+    >>> add_months(date(2025, 11, 15), 2)
+    datetime.date(2026, 1, 1)
+    """
     index = month.year * 12 + month.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
 
 def window_bounds(end: date, window_months: int) -> tuple[date, date]:
     """First day of the window's first month and last day of its last month.
+
+    Parameters
+    ----------
+    end
+        First day of the window's last month ``m``.
+    window_months
+        The window's length ``k``.
+
+    Returns
+    -------
+    tuple of datetime.date
+        ``(first_day, last_day)``: the window holds the months ``m−k+1 … m``.
+
+    Notes
+    -----
+    indicators.md, "Frame": an indicator of month ``m`` and window ``k`` covers the ``k``
+    months ending with ``m``. The last day bounds what depends on dates within the window,
+    such as services active in it.
 
     Examples
     --------
