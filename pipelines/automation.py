@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS
 from pipelines.ingest.landing import landed_files
+from pipelines.ingest.profiles import InvalidProfile, Profile, load_profiles
 from pipelines.ingest.readers import UnreadableFile, read_export
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import HomeResource
@@ -29,11 +30,12 @@ monthly_schedule = dg.build_schedule_from_partitioned_job(
 _DATE_COLUMN = {"referrals": "referral_date", "supports": "support_date"}
 
 
-def file_months(path, kind_name: str) -> set[str]:
+def file_months(path, kind_name: str, profile: Profile = Profile()) -> set[str]:
     """Partition keys (YYYY-MM-01) of the months a landed file has rows for."""
     kind = EXPORT_KINDS[kind_name]
     try:
-        dates = read_export(path, kind).select(pl.col(_DATE_COLUMN[kind_name]).str.strip_chars())
+        dates = read_export(path, kind, profile).select(
+            pl.col(_DATE_COLUMN[kind_name]).str.strip_chars())
     except UnreadableFile:
         return set()
     text = pl.col(_DATE_COLUMN[kind_name])
@@ -63,11 +65,16 @@ def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
     changed = [path for path, stamp in current.items() if previous.get(path) != stamp]
     if not changed:
         return dg.SkipReason("no new landing file")
+    try:
+        profiles = load_profiles(resolved)
+    except InvalidProfile as problem:
+        return dg.SkipReason(f"waiting for a valid mapping profile: {problem}")
     latest = monthly_partitions.get_last_partition_key()
     months: set[str] = set()
     for relative in changed:
-        kind_name = relative.split("/")[1]
-        months |= file_months(resolved.root / relative, kind_name)
+        _, kind_name, exporter_id, _ = relative.split("/", 3)
+        months |= file_months(resolved.root / relative, kind_name,
+                              profiles.get(exporter_id, Profile()))
     digest = hashlib.sha256("".join(sorted(changed)).encode()).hexdigest()[:12]
     requests = [
         dg.RunRequest(partition_key=month, run_key=f"{month}:{digest}")

@@ -121,14 +121,17 @@ def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None 
     are computed for every month it holds. ``stage`` restricts the run to one stage (see
     :func:`stage_selection`); the analysts' snapshot is published only after a whole run.
     """
+    from pipelines.ingest.profiles import load_profiles
     from pipelines.ingest.pseudonyms import key_from_environment
     from pipelines.ingest.reference import required_files
     from pipelines.partitions import monthly_partitions
     from pipelines.warehouse import months_with_data, publish_snapshot
 
-    # Fail before any work on what the user must fix: the key, the reference files.
+    # Fail before any work on what the user must fix: the key, the reference files, the
+    # mapping profiles.
     key_from_environment()
     required_files(home)
+    load_profiles(home)
     runner = _Runner(home)
     if stage in ("ingest", "dbt"):  # not partitioned: no months to give
         return runner.execute(stage, None)

@@ -47,3 +47,11 @@
         or split_part({{ left }}, '--', 1) = {{ right }}
         or {{ left }} = split_part({{ right }}, '--', 1))
 {%- endmacro %}
+
+{% macro commune_code(column) -%}
+    {#- A 4-digit code lost its leading zero in a spreadsheet: 1053 is 01053. -#}
+    case
+        when regexp_full_match(trim({{ column }}), '[0-9]{4}') then '0' || trim({{ column }})
+        else {{ clean_text(column) }}
+    end
+{%- endmacro %}

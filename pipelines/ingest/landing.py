@@ -21,7 +21,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS, ExportKind
-from pipelines.ingest.readers import UnreadableFile, read_export
+from pipelines.ingest.profiles import Profile, load_profiles
+from pipelines.ingest.readers import IdentifyingData, UnreadableFile, read_export
 from reseau.home import Home
 
 FILES_DDL = """
@@ -33,7 +34,7 @@ create table if not exists raw.files (
     delivered_at timestamp not null,
     ingested_at timestamp not null,
     rows_read integer,
-    status varchar not null,       -- loaded | rejected
+    status varchar not null,       -- loaded | rejected (unreadable) | refused (identifying)
     error varchar
 )
 """
@@ -110,9 +111,11 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[str]) -> list[_Deli
     return deliveries
 
 
-def _read(delivery: _Delivery, kind: ExportKind) -> pl.DataFrame | UnreadableFile:
+def _read(delivery: _Delivery, kind: ExportKind,
+          profiles: dict[str, Profile]) -> pl.DataFrame | UnreadableFile:
     try:
-        return read_export(delivery.path, kind)
+        return read_export(delivery.path, kind, profiles.get(delivery.path.parent.name,
+                                                             Profile()))
     except UnreadableFile as problem:
         return problem
 
@@ -126,6 +129,7 @@ def ingest_landing(
     which the caller must have installed on ``con``. Files are read in parallel threads
     (polars releases the GIL); all writes happen here, on the one connection.
     """
+    profiles = load_profiles(home)  # a wrong profile stops here, before any file is read
     con.execute("create schema if not exists raw")
     con.execute(FILES_DDL)
     known = {row[0] for row in con.execute("select sha256 from raw.files").fetchall()}
@@ -137,15 +141,16 @@ def ingest_landing(
             con.execute(rows_ddl(kind))
             deliveries = _new_deliveries(home, kind, known)
             batches: list[pl.DataFrame] = []
-            results = pool.map(lambda delivery: _read(delivery, kind), deliveries)
+            results = pool.map(lambda delivery: _read(delivery, kind, profiles), deliveries)
             for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
                 relative = delivery.path.relative_to(home.root).as_posix()
                 exporter_id = delivery.path.parent.name
                 if isinstance(result, UnreadableFile):
                     error = f"{relative}: {result}"
                     _move_aside(home, delivery.path, error)
-                    outcome = FileOutcome(relative, kind.name, exporter_id, "rejected", None, error)
-                    progress(f"rejected {error}")
+                    status = "refused" if isinstance(result, IdentifyingData) else "rejected"
+                    outcome = FileOutcome(relative, kind.name, exporter_id, status, None, error)
+                    progress(f"{status} {error}")
                 else:
                     batches.append(result.with_columns(
                         pl.lit(relative).alias("file"), pl.lit(exporter_id).alias("exporter_id")

@@ -232,3 +232,112 @@ def test_the_isolated_sector_keeps_its_links_to_itself_where_planted_only(genera
         """, {"month": last_months(truth)[-1], "sector": planted["sector"]}).fetchall())
     assert crossing[planted["departement"]] == 0.0
     assert all(share > 0.5 for code, share in crossing.items() if code != planted["departement"])
+
+
+# --- Every published indicator against the hand computation from the files -----------------
+
+def compared_months(truth) -> list[str]:
+    """The last month of the neglected check and the month six months before it."""
+    last = oracle.month_index(truth["neglected_check"]["months"][-1])
+    return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in (last, last - 6)]
+
+
+def territory_codes(truth, level: str) -> set[str]:
+    regions = truth["territory"]["regions"]
+    if level == "region":
+        return set(regions)
+    return {code for departements in regions.values() for code in departements}
+
+
+def agrees(value, expected, **tolerance) -> bool:
+    """NULL only where the oracle's denominator is empty; counts and flags exactly."""
+    if value is None or expected is None:
+        return value is None and expected is None
+    if isinstance(expected, bool | int):
+        return value == expected and type(value) is type(expected)
+    return value == pytest.approx(expected, **tolerance)
+
+
+def test_the_oracle_covers_every_published_indicator(generated):
+    _, _, con = generated
+    published = {row[0] for row in con.execute(
+        "select distinct indicator from marts.territory_indicators").fetchall()}
+    catalogue = {row[0] for row in con.execute(
+        "select indicator from marts.indicator_catalogue").fetchall()}
+    assert published == catalogue == set(oracle.TERRITORY_INDICATORS)
+    assert len(published) == 21
+
+
+@pytest.mark.parametrize("indicator", list(oracle.TERRITORY_INDICATORS))
+def test_territory_indicator_agrees_with_the_oracle(generated, from_files, indicator):
+    _, truth, con = generated
+    mismatches, informative = [], 0
+    for month in compared_months(truth):
+        for level in ("departement", "region"):
+            for window in (1, 12):
+                values = dict(con.execute(
+                    "select territory_code, value from marts.territory_indicators where "
+                    "indicator = ? and territory_level = ? and month = ? and window_months = ?",
+                    [indicator, level, f"{month}-01", window]).fetchall())
+                assert set(values) == territory_codes(truth, level), (month, level, window)
+                for code, value in sorted(values.items()):
+                    expected = oracle.territory_indicator(
+                        from_files, indicator, level, code, month, window)
+                    informative += expected not in (None, 0)
+                    # Counts come out of SQL as doubles here: compare them as numbers.
+                    if not agrees(value, None if expected is None else float(expected)):
+                        mismatches.append((level, code, month, window, value, expected))
+    assert not mismatches, f"{indicator}: (level, code, month, window, pipeline, oracle) " \
+        f"{mismatches}"
+    assert informative, f"{indicator} is null or 0 everywhere compared: a vacuous check"
+
+
+SERVICE_COLUMNS = ["referrals_sent", "referrals_received", "partners_out", "partners_in",
+                   "hhi_out", "acceptance_rate_received", "out_of_mission_received_rate",
+                   "pagerank", "betweenness"]
+LINK_COLUMNS = ["referrals", "accepted", "refused", "reverse_referrals",
+                "distinct_professionals", "top_professional_share", "has_convention"]
+
+
+@pytest.mark.parametrize("window", [1, 12])
+def test_service_indicators_agree_with_the_oracle(generated, from_files, window):
+    _, truth, con = generated
+    month = compared_months(truth)[0]
+    cursor = con.execute(
+        f"select service_id, betweenness_method, {', '.join(SERVICE_COLUMNS)} "
+        "from marts.service_indicators where month = ? and window_months = ?",
+        [f"{month}-01", window])
+    published = {row[0]: row[1:] for row in cursor.fetchall()}
+    expected = oracle.service_indicators(from_files, month, window)
+    assert set(published) == set(expected)
+    mismatches = []
+    for service, (method, *values) in sorted(published.items()):
+        # Fewer than 1,000 services in the window's graph: exact betweenness (indicators.md).
+        assert method == "exact", service
+        for column, value in zip(SERVICE_COLUMNS, values, strict=True):
+            # PageRank is an iteration stopped at networkx's tolerance (1e-6 per node).
+            tolerance = {"abs": 1e-6} if column == "pagerank" else {}
+            if not agrees(value, expected[service][column], **tolerance):
+                mismatches.append((service, column, value, expected[service][column]))
+    assert not mismatches, f"(service, column, pipeline, oracle) {mismatches}"
+
+
+@pytest.mark.parametrize("window", [1, 12])
+def test_link_indicators_agree_with_the_oracle(generated, from_files, window):
+    _, truth, con = generated
+    month = compared_months(truth)[0]
+    cursor = con.execute(
+        f"select origin_service_id, target_service_id, {', '.join(LINK_COLUMNS)} "
+        "from marts.link_indicators where month = ? and window_months = ?",
+        [f"{month}-01", window])
+    published = {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
+    expected = oracle.link_indicators(from_files, month, window)
+    assert set(published) == set(expected)
+    mismatches = [
+        (link, column, value, expected[link][column])
+        for link, values in sorted(published.items())
+        for column, value in zip(LINK_COLUMNS, values, strict=True)
+        if not agrees(value, expected[link][column])]
+    assert not mismatches, f"(link, column, pipeline, oracle) {mismatches}"
+    assert any(row["has_convention"] for row in expected.values())
+    assert any(row["top_professional_share"] not in (None, 1) for row in expected.values())

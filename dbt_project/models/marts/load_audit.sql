@@ -39,7 +39,7 @@ final as (
         coalesce(counts.rows_superseded, 0)::bigint as rows_superseded,
         coalesce(counts.rows_quarantined, 0)::bigint as rows_quarantined,
         case
-            when files.status = 'rejected' then 'rejected'
+            when files.status in ('rejected', 'refused') then files.status
             when files.rows_read > 0 and counts.rows_superseded = files.rows_read then 'superseded'
             else 'loaded'
         end as status,

@@ -21,7 +21,7 @@ renamed as (
         {{ canonical_status('status') }} as status,
         {{ parse_date('decision_date') }} as decision_date,
         {{ clean_text('refusal_reason') }} as refusal_reason,
-        {{ clean_text('person_commune') }} as person_commune
+        {{ commune_code('person_commune') }} as person_commune
     from source
 ),
 

@@ -16,7 +16,7 @@ renamed as (
         person_id as person_key,
         lower({{ clean_text('supporter_kind') }}) as supporter_kind,
         supporter_id as supporter_key,
-        {{ clean_text('person_commune') }} as person_commune
+        {{ commune_code('person_commune') }} as person_commune
     from source
 ),
 
