@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.assets.checks import expectation_checks
 from pipelines.assets.dbt import build_dbt_assets
 from pipelines.assets.indicators import network_position_values, territory_indicator_values
 from pipelines.assets.ingest import landing_exports, reference_tables
@@ -16,6 +17,7 @@ def build_definitions(home_path: str | dg.EnvVar) -> dg.Definitions:
     return dg.Definitions(
         assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values,
                 network_position_values],
+        asset_checks=expectation_checks,
         jobs=[monthly_job],
         schedules=[monthly_schedule],
         sensors=[landing_sensor],

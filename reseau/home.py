@@ -88,6 +88,11 @@ class Home:
         return self.root / "rejected"
 
     @property
+    def data_docs(self) -> Path:
+        """Great Expectations Data Docs of the last validations, one site per suite."""
+        return self.root / "data-docs"
+
+    @property
     def dbt_profiles_dir(self) -> Path:
         return self.state / "dbt"
 

@@ -1,0 +1,73 @@
+"""Great Expectations suites as asset checks: what they find, and that a blocking failure
+stops the indicators and the publication but not ingestion."""
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.assets.checks import expectation_checks
+from pipelines.quality import SUITES, validate
+from reseau.runner import run_pipeline
+
+
+@pytest.mark.parametrize("path", sorted(SUITES.glob("*.json")), ids=lambda p: p.stem)
+def test_every_suite_in_the_repository_is_a_valid_gx_suite(path):
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(**json.loads(path.read_text("utf-8")))
+    assert suite.name == path.stem and suite.expectations
+
+
+def test_a_failing_row_is_named_by_file_and_row_and_shown_in_data_docs(tmp_path):
+    rows = pd.DataFrame({
+        "file": ["a.csv", "a.csv", "b.csv"], "row_number": [1, 2, 1],
+        "support_id": ["s1", "s2", "s3"], "support_date": ["2025-01-02", "02/01/2025", "hier"],
+        "service_id": ["x"] * 3, "person_id": ["p"] * 3, "supporter_id": ["f"] * 3,
+        "supporter_kind": ["famille", "Bénévole", "commerce local"],
+    })
+    validation = validate(rows, "delivered_support_rows", tmp_path, ("file", "row_number"))
+    assert not validation.success
+    [failure] = validation.failures
+    assert (failure.column, failure.unexpected) == ("support_date", 1)
+    assert failure.examples == [{"support_date": "hier", "file": "b.csv", "row_number": 1}]
+    assert validation.docs.is_file()
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert "delivered_support_rows" in index and "échec" in index
+
+
+def test_delivered_checks_warn_and_warehouse_checks_block():
+    blocking = {spec.name: spec.blocking for check in expectation_checks
+                for spec in check.check_specs}
+    assert blocking == {
+        "delivered_referral_rows_expectations": False,
+        "delivered_support_rows_expectations": False,
+        "warehouse_referrals_expectations": True,
+        "warehouse_supports_expectations": True,
+    }
+
+
+def test_a_failing_blocking_check_stops_indicators_and_publication(tiny_home):
+    assert run_pipeline(tiny_home)
+    published = tiny_home.published_warehouse.stat().st_mtime_ns
+    con = duckdb.connect(str(tiny_home.warehouse))
+    # A pseudonym that escaped re-keying: the warehouse no longer keeps its promise.
+    con.execute("insert into raw.referral_rows select * replace ('p-plain' as person_id, "
+                "'X1' as referral_id) from raw.referral_rows where person_id is not null "
+                "and file = (select min(file) from raw.referral_rows) limit 1")
+    con.execute("update raw.files set rows_read = rows_read + 1 "
+                "where file = (select min(file) from raw.referral_rows)")
+    con.execute("delete from indicators.territory_indicators")
+    con.close()
+    assert not run_pipeline(tiny_home)
+    assert tiny_home.published_warehouse.stat().st_mtime_ns == published
+    con = duckdb.connect(str(tiny_home.warehouse), read_only=True)
+    escaped = con.execute("select count(*) from marts.fct_referrals "
+                          "where person_key = 'p-plain'").fetchone()[0]
+    computed = con.execute("select count(*) from indicators.territory_indicators").fetchone()[0]
+    con.close()
+    assert escaped == 1  # dbt built it; the check caught it
+    assert computed == 0  # nothing was computed from it
+    report = json.loads((tiny_home.data_docs / "last_results.json").read_text("utf-8"))
+    assert report["warehouse_referrals"]["success"] is False
