@@ -34,7 +34,9 @@ NOT_A_PERSON = {"service", "structure", "organisme", "partenaire", "etablissemen
                 "motif", "fichier", "territoire", "departement", "region"}
 
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-_PHONE = r"(^|[^0-9])(\+33 ?|0033 ?|0)[1-9]([ .-]?[0-9]{2}){4}([^0-9]|$)"
+# Ten digits written as one block, or in pairs with one separator throughout.
+_PHONE = (r"(?:^|[^0-9])(?:\+33 ?|0033 ?|0)[1-9](?:[0-9]{8}|(?: [0-9]{2}){4}|(?:\.[0-9]{2}){4}|"
+          r"(?:-[0-9]{2}){4})(?:[^0-9]|$)")
 _ADDRESS = (r"(?i)(^|[^0-9])[0-9]{1,4} ?(bis|ter)?,? (rue|avenue|boulevard|bd|chemin|allée|"
             r"allee|impasse|place|route|quai|cours|square|résidence|residence|lotissement)\b")
 _NIR = (r"^[12] ?[0-9]{2} ?(0[1-9]|1[0-2]|[2-9][0-9]) ?([0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3}"
@@ -78,16 +80,32 @@ def _nir_key_ok(value: str) -> bool:
 
 def content_reason(values: pl.Series) -> str | None:
     """What a column's values are, when one of them is a direct identifier."""
-    text = values.drop_nulls().str.strip_chars()
-    if text.is_empty():
-        return None
-    for kind, pattern in CONTENT_PATTERNS.items():
-        found = text.filter(text.str.contains(pattern))
-        if kind == "NIR":
-            found = found.filter(found.map_elements(_nir_key_ok, return_dtype=pl.Boolean))
-        if not found.is_empty():
-            return kind
-    return None
+    return _content_reasons(values.to_frame("values")).get("values")
+
+
+def _content_reasons(frame: pl.DataFrame) -> dict[str, str]:
+    """Column -> the first kind of identifier found in its values (one pass per file)."""
+    if frame.height == 0:
+        return {}
+    text = {column: pl.col(column).cast(pl.String).str.strip_chars() for column in frame.columns}
+    flags = frame.select(
+        text[column].str.contains(pattern).any().alias(f"{index}|{kind}")
+        for index, column in enumerate(frame.columns)
+        for kind, pattern in CONTENT_PATTERNS.items()
+    ).row(0, named=True)
+    reasons: dict[str, str] = {}
+    for name, found in flags.items():
+        index, kind = name.split("|")
+        column = frame.columns[int(index)]
+        if not found or column in reasons:
+            continue
+        if kind == "NIR":  # the structure matched: a 15-digit value must also have its key
+            candidates = frame[column].cast(pl.String).str.strip_chars()
+            candidates = candidates.filter(candidates.str.contains(CONTENT_PATTERNS["NIR"]))
+            if not any(_nir_key_ok(value) for value in candidates.to_list()):
+                continue
+        reasons[column] = kind
+    return reasons
 
 
 def check_identifiers(frame: pl.DataFrame, allowed: set[str] = frozenset()) -> None:
@@ -96,6 +114,7 @@ def check_identifiers(frame: pl.DataFrame, allowed: set[str] = frozenset()) -> N
     ``allowed`` holds headers the contract defines (``id_personne`` is a pseudonym, not a
     name); their content is still searched.
     """
+    found = _content_reasons(frame)
     for column in frame.columns:
         reason = None if column in allowed else header_reason(column)
         if reason is not None:
@@ -103,7 +122,7 @@ def check_identifiers(frame: pl.DataFrame, allowed: set[str] = frozenset()) -> N
                 f"column {column!r} is a direct identifier by its header ({reason}): exports "
                 "must be anonymised; "
                 "delete this file and ask for an export without that column")
-        reason = content_reason(frame[column].cast(pl.String))
+        reason = found.get(column)
         if reason is not None:
             raise IdentifyingData(
                 f"column {column!r} holds a direct identifier in its values ({reason}): "

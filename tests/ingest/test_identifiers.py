@@ -74,3 +74,9 @@ def test_contract_columns_are_searched_too(tmp_path):
     message = "'motif_refus' holds a direct identifier in its values (e-mail)"
     with pytest.raises(IdentifyingData, match=re.escape(message)):
         read_export(path, REFERRALS)
+
+
+@pytest.mark.parametrize("value", ["S0100-000001", "S0001-00000123", "0100-000001",
+                                   "06 12-34 56.78"])
+def test_identifiers_with_digit_runs_are_not_phone_numbers(value):
+    assert content_reason(pl.Series([value])) is None
