@@ -27,7 +27,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
     root = Path(given)
     truth = generate_home(root, referrals=args.referrals, months=args.months, seed=args.seed,
-                          progress=_progress)
+                          formats=args.formats, progress=_progress)
     _progress(f"wrote a synthetic region to {root.resolve()} "
               f"({len(truth.get('months', []))} months); ground truth in ground_truth.json")
     return 0
@@ -47,6 +47,9 @@ réseau demo is ready in {home.root}
   warehouse (analysts, read-only snapshot): {home.published_warehouse}
   pipeline's own warehouse:                 {home.warehouse}
   marts:   marts.territory_indicators, marts.neglected_services, marts.fct_referrals, ...
+  files:   marts.load_audit (every file), marts.quarantine (every refused row);
+           unreadable and identifying files moved to {home.rejected}
+  checks:  Great Expectations Data Docs in {home.data_docs / "index.html"}
   query:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{home.published_warehouse}', \
 read_only=True).sql('from marts.territory_indicators limit 5'))"
   UI:      reseau ui --home {home.root}
@@ -59,7 +62,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     root = Path(args.home).resolve()
     if not (root / "landing").exists():
-        generate_home(root, referrals=args.referrals, seed=args.seed, progress=_progress)
+        generate_home(root, referrals=args.referrals, seed=args.seed, formats=args.formats,
+                      progress=_progress)
     home = Home.open(root)
     # The demo home gets its own pseudonym key, kept beside (not inside) the home.
     key_file = root.parent / f".{root.name}.pseudonym-key"
@@ -95,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--home", default="demo-home")
     demo.add_argument("--referrals", type=int, default=200_000)
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--formats", choices=["canonical", "mixed"], default="mixed",
+                      help="exports in the contract's CSV, or in a realistic mix of formats "
+                           "and quirks (default for the demo)")
     demo.set_defaults(handler=cmd_demo)
 
     generate = commands.add_parser("generate", help="write a synthetic region into a home")
@@ -102,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--referrals", type=int, default=200_000)
     generate.add_argument("--months", type=int, default=24)
     generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--formats", choices=["canonical", "mixed"], default="canonical",
+                          help="exports in the contract's CSV (default), or in a realistic mix "
+                               "of formats and quirks with broken and identifying files")
     generate.set_defaults(handler=cmd_generate)
 
     run = commands.add_parser("run", help="run every asset for some months, in process")

@@ -19,6 +19,7 @@ from reseau.synthetic.directory import build_directory
 from reseau.synthetic.exports import delivery_time, write_referral_exports
 from reseau.synthetic.needs import build_catalogue
 from reseau.synthetic.plan import assign_roles, make_plan
+from reseau.synthetic.quirks import disguise_exports
 from reseau.synthetic.records import build_referrals
 from reseau.synthetic.reference import (
     ALIASES_HEADER,
@@ -42,7 +43,13 @@ class GeneratorInputError(UserError, ValueError):
     """Bad arguments or a home that already holds data; the message says how to fix it."""
 
 
-def _check(home: Path, referrals: int, months: int, end_month: str) -> None:
+EXPORT_FORMATS = ("canonical", "mixed")
+
+
+def _check(home: Path, referrals: int, months: int, end_month: str, formats: str) -> None:
+    if formats not in EXPORT_FORMATS:
+        raise GeneratorInputError(f"--formats {formats!r} is unknown: use "
+                                  f"{' or '.join(EXPORT_FORMATS)}")
     if referrals < MIN_REFERRALS:
         raise GeneratorInputError(f"--referrals {referrals} is too small to plant the "
                                   f"phenomena at their stated sizes: use at least "
@@ -60,7 +67,7 @@ def _check(home: Path, referrals: int, months: int, end_month: str) -> None:
 
 
 def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, seed: int = 42,
-                  end_month: str = "2026-10",
+                  end_month: str = "2026-10", formats: str = "canonical",
                   progress: Callable[[str], None] | None = None) -> dict:
     """Write a synthetic region into ``home`` and return its ground truth.
 
@@ -76,6 +83,10 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
         Same seed, same bytes and file times; another seed, another region.
     end_month : str
         Last month, ``YYYY-MM``.
+    formats : str
+        ``canonical`` (every export in the contract's CSV) or ``mixed`` (each exporter in
+        its own format and quirks, plus broken and identifying files: see
+        :mod:`reseau.synthetic.quirks`). Same seed, same rows either way.
     progress : callable, optional
         Receives short messages as each part is written.
 
@@ -85,7 +96,7 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
         The ground truth, also written to ``<home>/ground_truth.json``.
     """
     home = Path(home)
-    _check(home, referrals, months, end_month)
+    _check(home, referrals, months, end_month, formats)
     say = progress or (lambda message: None)
     streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(12)]
     catalogue = build_catalogue()
@@ -125,10 +136,17 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
                              texts.alias_rows()))
     say(f"conventions: {len(conventions)} written; aliases: {len(texts.alias_rows())}")
 
+    quirks = None
+    if formats == "mixed":
+        quirks = disguise_exports(home, streams[11], exports["redelivery"])
+        say(f"exports rewritten in {len(set(quirks['formats'].values()))} formats; "
+            f"{len(quirks['profiles'])} mapping profiles")
     truth = build_truth(seed=seed, referrals=referrals, starts=starts, territory=territory,
                         directory=directory, catalogue=catalogue, plan=plan, refs=refs,
                         texts=texts, exports=exports, supports=supports,
                         conventions=conventions, dormant=dormant)
+    if quirks is not None:
+        truth["quirks"] = quirks
     truth_path = home / "ground_truth.json"
     truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n",
                           encoding="utf-8")

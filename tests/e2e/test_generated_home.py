@@ -3,30 +3,11 @@ where it was planted and nowhere else, and agrees with a hand computation from t
 
 import json
 
-import duckdb
 import pytest
 
-from reseau.home import Home
-from reseau.runner import run_pipeline
-from reseau.synthetic import generate_home
 from tests import oracle
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    import os
-
-    from tests.conftest import TEST_KEY
-
-    os.environ["RESEAU_PSEUDONYM_KEY"] = TEST_KEY
-    root = tmp_path_factory.mktemp("generated") / "home"
-    truth = generate_home(root, referrals=20_000, months=24, seed=7)
-    assert run_pipeline(Home.open(root))
-    con = duckdb.connect(str(root / "published" / "reseau.duckdb"), read_only=True)
-    yield root, truth, con
-    con.close()
 
 
 def last_months(truth):
@@ -99,11 +80,6 @@ def test_out_of_mission_referrals_are_found_where_planted_only(generated):
         "select distinct origin_service_id, target_service_id from marts.fct_referrals "
         "where out_of_mission").fetchall())
     assert pairs == {(p["origin_service_id"], p["target_service_id"]) for p in planted["pairs"]}
-
-
-@pytest.fixture(scope="module")
-def from_files(generated):
-    return oracle.HomeFiles(generated[0])
 
 
 def test_hhi_agrees_with_a_hand_computation_from_the_files(generated, from_files):
