@@ -11,7 +11,8 @@ from pipelines.ingest.reference import load_reference
 from pipelines.resources import HomeResource
 
 REFERENCE_TABLES = {
-    "services": "The canonical directory, reference/services.csv, as text.",
+    "services": ("The directory of services, reference/services.csv or reference/data-inclusion/"
+                 " (data·inclusion form), as text."),
     "conventions": "Formal partnerships, reference/conventions.csv (empty when absent).",
     "service_aliases": "Exporter-local names of services (empty when absent).",
     "need_codes": "data·inclusion v1 thematiques and families, plus the contract's codes.",
@@ -42,10 +43,17 @@ def _specs(tables: dict[str, str]) -> list[dg.AssetSpec]:
 )
 def reference_tables(context: dg.AssetExecutionContext, home: HomeResource):
     with home.connect() as con:
-        counts = load_reference(con, home.get_home())
+        counts, issues = load_reference(con, home.get_home())
     context.log.info("reference: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for issue in issues:
+        context.log.warning(f"directory: {issue}")
     for name, rows in counts.items():
-        yield dg.MaterializeResult(asset_key=["raw", name], metadata={"rows": rows})
+        metadata = {"rows": rows}
+        if name == "services":
+            metadata["issues"] = len(issues)
+            metadata["issue_list"] = dg.MetadataValue.md(
+                "\n".join(f"- {issue}" for issue in issues[:200]) or "none")
+        yield dg.MaterializeResult(asset_key=["raw", name], metadata=metadata)
 
 
 @dg.multi_asset(

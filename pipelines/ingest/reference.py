@@ -2,6 +2,10 @@
 
 Reference files are small and authoritative as a whole, so each run replaces their tables.
 Values stay text; dbt staging types and checks them.
+
+The directory of services is ``reference/services.csv`` (canonical form) or
+``reference/data-inclusion/`` (data·inclusion form, read by :mod:`pipelines.ingest.directory`);
+when both are there, the canonical file wins and the folder is ignored (with an issue).
 """
 
 from __future__ import annotations
@@ -54,26 +58,63 @@ def _latest(folder: Path, prefix: str) -> Path:
     return candidates[-1]
 
 
-def required_files(home: Home) -> dict[str, Path]:
-    """The reference files a run cannot do without; raises MissingReference if one is absent."""
+def directory_source(home: Home) -> Path:
+    """``reference/services.csv`` if present, else ``reference/data-inclusion/`` (checked)."""
     services = home.reference / "services.csv"
-    if not services.is_file():
-        raise MissingReference(
-            f"no directory of services: {services} is missing; write it in the canonical "
-            "form of data-contract.md"
-        )
+    if services.is_file():
+        return services
+    folder = home.reference / "data-inclusion"
+    if folder.is_dir():
+        from pipelines.ingest.directory import directory_files
+
+        directory_files(folder)  # raises MissingReference naming the missing file
+        return folder
+    raise MissingReference(
+        f"no directory of services: {services} is missing, and so is {folder}/; write the "
+        "directory in the canonical form of data-contract.md, or put data·inclusion "
+        "structures and services files in that folder"
+    )
+
+
+def required_files(home: Home) -> dict[str, Path]:
+    """The reference files a run cannot do without; raises MissingReference if one is absent.
+
+    ``services`` is the canonical ``services.csv`` or the ``data-inclusion/`` folder.
+    """
     return {
         "cog_communes": _latest(home.territories, "v_commune"),
         "cog_departements": _latest(home.territories, "v_departement"),
         "cog_regions": _latest(home.territories, "v_region"),
-        "services": services,
+        "services": directory_source(home),
     }
 
 
-def reference_frames(home: Home) -> dict[str, pl.DataFrame]:
-    """Read every reference table of the home; optional files give empty tables."""
+def _services_frame(home: Home, source: Path, issues: list) -> pl.DataFrame:
+    from pipelines.ingest.directory import read_directory
+    from pipelines.ingest.sectors import DirectoryIssue
+
+    if source.is_dir():
+        frame, found = read_directory(source, home.reference / "sectors.csv")
+        issues.extend(found)
+        return frame
+    if (home.reference / "data-inclusion").is_dir():
+        issues.append(DirectoryIssue("data-inclusion/", "folder",
+                                     "ignored: reference/services.csv is present and wins; "
+                                     "remove one of the two"))
+    return _read_text_csv(source)
+
+
+def reference_frames(home: Home, issues: list | None = None) -> dict[str, pl.DataFrame]:
+    """Read every reference table of the home; optional files give empty tables.
+
+    Problems met in the directory that do not stop the run (records left out, codes dropped,
+    override lines ignored) are appended to ``issues`` when a list is given.
+    """
+    issues = [] if issues is None else issues
+    files = required_files(home)
     frames = {
-        **{name: _read_text_csv(path) for name, path in required_files(home).items()},
+        **{name: _read_text_csv(path) for name, path in files.items() if name != "services"},
+        "services": _services_frame(home, files["services"], issues),
         "need_codes": need_codes(),
     }
     optional = {
@@ -93,15 +134,17 @@ def reference_frames(home: Home) -> dict[str, pl.DataFrame]:
     return frames
 
 
-def load_reference(con, home: Home) -> dict[str, int]:
-    """Replace ``raw.<name>`` for every reference table; return row counts."""
+def load_reference(con, home: Home) -> tuple[dict[str, int], list]:
+    """Replace ``raw.<name>`` for every reference table; return row counts and the directory's
+    issues (:class:`pipelines.ingest.directory.DirectoryIssue`)."""
     con.execute("create schema if not exists raw")
     counts = {}
-    for name, frame in reference_frames(home).items():
+    issues: list = []
+    for name, frame in reference_frames(home, issues).items():
         con.register("reference_batch", frame.to_arrow())
         try:
             con.execute(f"create or replace table raw.{name} as select * from reference_batch")
         finally:
             con.unregister("reference_batch")
         counts[name] = frame.height
-    return counts
+    return counts, issues

@@ -120,7 +120,7 @@ def test_nothing_of_the_refused_file_is_in_the_warehouse(mixed):
         for schema, table, column in text_columns:
             found = con.execute(
                 f'select count(*) from "{schema}"."{table}" where "{column}" like '
-                "'%Dupont%' or \"{column}\" like '%06 12 34 56 78%'").fetchone()[0]
+                f"'%Dupont%' or \"{column}\" like '%06 12 34 56 78%'").fetchone()[0]
             assert found == 0, f"{schema}.{table}.{column} holds the refused file's data"
         rows = con.execute("select count(*) from raw.referral_rows where file = ?",
                            [refused["file"]]).fetchone()[0]
