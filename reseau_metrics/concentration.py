@@ -55,9 +55,12 @@ def hhi(
     0.46
     """
     shares = _shares(counts, by, item, count)
+    # Σ n_i² / N² in integers, divided once: exact, so the same counts in any row order give
+    # the same bits.
     return shares.group_by(by).agg(
         pl.when(pl.col("total").first() > 0)
-        .then(((pl.col("_n") / pl.col("total")) ** 2).sum())
+        .then((pl.col("_n").cast(pl.Int64) ** 2).sum()
+              / pl.col("total").first().cast(pl.Float64) ** 2)
         .alias("hhi"),
         pl.col("total").first(),
     )

@@ -51,6 +51,9 @@ def centrality(edges: pl.DataFrame) -> pl.DataFrame:
     >>> out["betweenness"].to_list()
     [0.0, 0.5, 0.0]
     """
+    # Sorted edges: the same graph gives the same node order, hence the same sampled sources
+    # and the same floating-point sums, whatever order the rows came in.
+    edges = edges.sort("origin_service_id", "target_service_id")
     graph = nx.DiGraph()
     graph.add_weighted_edges_from(
         edges.select("origin_service_id", "target_service_id", "referrals").iter_rows()
@@ -109,7 +112,8 @@ def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFra
     sent = pairs.group_by(*by, pl.col("origin_service_id").alias("service_id")).agg(
         pl.col("referrals").sum().alias("referrals_sent"),
         pl.len().alias("partners_out"),
-        ((pl.col("referrals") / pl.col("referrals").sum()) ** 2).sum().alias("hhi_out"),
+        ((pl.col("referrals").cast(pl.Int64) ** 2).sum()
+         / pl.col("referrals").sum().cast(pl.Float64) ** 2).alias("hhi_out"),
     )
     received = pairs.group_by(*by, pl.col("target_service_id").alias("service_id")).agg(
         pl.col("referrals").sum().alias("referrals_received"),

@@ -227,7 +227,7 @@ class HomeFiles:
         return any(c.active_on(referral.referral_date)
                    for c in self.conventions_between(referral.origin, referral.target))
 
-    def _rows(self, kind: str, date_column: str) -> list[tuple[str, tuple, dict]]:
+    def delivered_rows(self, kind: str, date_column: str) -> list[tuple[str, tuple, dict]]:
         """Rows kept after the re-delivery rule: per (exporter, month), the rows of the most
         recently delivered file holding that month. decisions.md: delivery order is the file's
         modification time, ties broken by path; a file whose bytes were already loaded is
@@ -266,7 +266,7 @@ class HomeFiles:
 
     def _referrals(self) -> list[Referral]:
         merged: dict[tuple, list[tuple[tuple, str, dict]]] = defaultdict(list)
-        for exporter, delivered, row in self._rows("referrals", "referral_date"):
+        for exporter, delivered, row in self.delivered_rows("referrals", "referral_date"):
             origin = self.resolve(exporter, row["origin_service_id"])
             target = self.resolve(exporter, row["target_service_id"])
             person = pseudonym(row["person_id"])
@@ -305,7 +305,7 @@ class HomeFiles:
         # decisions.md: rows of one exporter with the same support_id are one support, the
         # last delivered wins.
         latest: dict[tuple[str, str], tuple[tuple, dict]] = {}
-        for exporter, delivered, row in self._rows("supports", "support_date"):
+        for exporter, delivered, row in self.delivered_rows("supports", "support_date"):
             key = (exporter, row["support_id"].strip())
             if key not in latest or delivered >= latest[key][0]:
                 latest[key] = (delivered, row)

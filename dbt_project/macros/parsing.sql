@@ -23,21 +23,25 @@
 {%- endmacro %}
 
 {% macro canonical_status(column) -%}
-    {#- Canonical words and DORA's; an unknown word gives 'unknown' (quarantined). -#}
-    case regexp_replace({{ fold(column) }}, '[^a-z]', '', 'g')
-        when 'pending' then 'pending'
-        when 'accepted' then 'accepted'
-        when 'refused' then 'refused'
-        when 'expired' then 'expired'
-        when 'cancelled' then 'cancelled'
-        when 'ouverte' then 'pending'
-        when 'validee' then 'accepted'
-        when 'refusee' then 'refused'
-        when 'expiree' then 'expired'
-        when 'moderationencours' then 'pending'
-        when 'moderationrejetee' then 'cancelled'
-        when '' then null
-        else 'unknown'
+    {#- Canonical words and DORA's; no status stays NULL (a solicitation, left out of
+        acceptance); an unknown word gives 'unknown' (quarantined). -#}
+    case
+        when nullif(trim({{ column }}), '') is null then null
+        else
+            case regexp_replace({{ fold(column) }}, '[^a-z]', '', 'g')
+                when 'pending' then 'pending'
+                when 'accepted' then 'accepted'
+                when 'refused' then 'refused'
+                when 'expired' then 'expired'
+                when 'cancelled' then 'cancelled'
+                when 'ouverte' then 'pending'
+                when 'validee' then 'accepted'
+                when 'refusee' then 'refused'
+                when 'expiree' then 'expired'
+                when 'moderationencours' then 'pending'
+                when 'moderationrejetee' then 'cancelled'
+                else 'unknown'
+            end
     end
 {%- endmacro %}
 

@@ -55,7 +55,8 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
     window = [add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]]
     with home.connect() as con:
         def read(sql: str, *parameters) -> pl.DataFrame:
-            return con.execute(sql, list(parameters)).pl()
+            # A fixed row order: floating-point sums give the same bits on every run.
+            return con.execute(f"select * from ({sql}) order by all", list(parameters)).pl()
 
         inputs = TerritoryInputs(
             referrals=read(
@@ -141,7 +142,7 @@ def network_position_values(context: dg.AssetExecutionContext, home: HomeResourc
         referrals = con.execute(
             "select month, origin_service_id, target_service_id, status, professional_key, "
             "has_convention, out_of_mission from marts.fct_referrals where month between ? "
-            "and ?", [add_months(months[0], -(max(WINDOWS) - 1)), months[-1]]).pl()
+            "and ? order by all", [add_months(months[0], -(max(WINDOWS) - 1)), months[-1]]).pl()
         context.log.info(f"network positions: {referrals.height} referrals, "
                          f"{len(months) * len(WINDOWS)} graphs")
         services, links = network_indicators(referrals, months, WINDOWS)

@@ -1,0 +1,36 @@
+"""Running again changes nothing: an identical file is a no-op, and the marts are the same."""
+
+import os
+import shutil
+
+import duckdb
+
+from reseau.runner import run_pipeline
+
+MARTS = ["fct_referrals", "fct_supports", "dim_services", "dim_territories",
+         "territory_indicators", "neglected_services", "service_indicators",
+         "link_indicators", "quarantine", "load_audit"]
+
+
+def snapshot(home) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(home.published_warehouse), read_only=True)
+    try:
+        return {table: con.execute(f"select * from marts.{table} order by all").fetchall()
+                for table in MARTS}
+    finally:
+        con.close()
+
+
+def test_a_second_run_with_an_identical_file_gives_identical_marts(tiny_home):
+    assert run_pipeline(tiny_home)
+    first = snapshot(tiny_home)
+    # The same bytes delivered again under another name, later: already loaded, skipped.
+    original = tiny_home.landing / "referrals" / "S1" / "S1_2024-05.csv"
+    again = original.with_name("S1_2024-05_bis.csv")
+    shutil.copy(original, again)
+    later = original.stat().st_mtime + 10 * 86_400
+    os.utime(again, (later, later))
+    assert run_pipeline(tiny_home)
+    second = snapshot(tiny_home)
+    assert second == first
+    assert all(first[table] for table in MARTS if table != "quarantine")
