@@ -45,6 +45,12 @@ def tiny_run(tmp_path_factory) -> Home:
 
 
 @pytest.fixture
+def tiny_run_copy(tiny_run, tmp_path) -> Home:
+    """A private copy of the tiny home after its run (warehouse, snapshot and history)."""
+    return Home.open(shutil.copytree(tiny_run.root, tmp_path / "tiny"))
+
+
+@pytest.fixture
 def tiny_db(tiny_run):
     con = duckdb.connect(str(tiny_run.warehouse), read_only=True)
     yield con

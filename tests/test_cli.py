@@ -53,3 +53,19 @@ def test_usage_errors_exit_with_two():
 def test_generate_refuses_a_home_with_exports(capsys, tiny_home):
     code, lines = run(capsys, "generate", "--home", str(tiny_home.root))
     assert code == 2 and len(lines) == 1 and "already holds files" in lines[0]
+
+
+def test_a_wrong_mapping_profile_stops_the_run_before_any_work(capsys, tiny_home):
+    (tiny_home.root / "sources").mkdir()
+    (tiny_home.root / "sources" / "S1.yml").write_text("statuses: {admis: Admis}\n", "utf-8")
+    code, lines = run(capsys, "run", "--home", str(tiny_home.root))
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith("reseau: error: sources/S1.yml: statuses: admis not a contract "
+                               "status")
+    assert not tiny_home.warehouse.exists()
+
+
+def test_generate_refuses_an_unknown_format(tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "--home", str(tmp_path / "h"), "--formats", "odt"])
+    assert exit_info.value.code == 2

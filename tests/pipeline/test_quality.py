@@ -48,8 +48,8 @@ def test_delivered_checks_warn_and_warehouse_checks_block():
     }
 
 
-def test_a_failing_blocking_check_stops_indicators_and_publication(tiny_home):
-    assert run_pipeline(tiny_home)
+def test_a_failing_blocking_check_stops_indicators_and_publication(tiny_run_copy):
+    tiny_home = tiny_run_copy
     published = tiny_home.published_warehouse.stat().st_mtime_ns
     con = duckdb.connect(str(tiny_home.warehouse))
     # A pseudonym that escaped re-keying: the warehouse no longer keeps its promise.

@@ -21,8 +21,8 @@ def snapshot(home) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_a_second_run_with_an_identical_file_gives_identical_marts(tiny_home):
-    assert run_pipeline(tiny_home)
+def test_a_second_run_with_an_identical_file_gives_identical_marts(tiny_run_copy):
+    tiny_home = tiny_run_copy
     first = snapshot(tiny_home)
     # The same bytes delivered again under another name, later: already loaded, skipped.
     original = tiny_home.landing / "referrals" / "S1" / "S1_2024-05.csv"
@@ -30,7 +30,7 @@ def test_a_second_run_with_an_identical_file_gives_identical_marts(tiny_home):
     shutil.copy(original, again)
     later = original.stat().st_mtime + 10 * 86_400
     os.utime(again, (later, later))
-    assert run_pipeline(tiny_home)
+    assert run_pipeline(tiny_home, ["2024-05-01", "2024-06-01"])
     second = snapshot(tiny_home)
     assert second == first
-    assert all(first[table] for table in MARTS if table != "quarantine")
+    assert first["fct_referrals"] and first["territory_indicators"]
