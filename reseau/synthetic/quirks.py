@@ -63,6 +63,7 @@ def disguise_exports(home: Path, rng, redelivery: dict) -> dict:
         chosen[position] = index
     formats = {exporter: FORMATS[index] for exporter, index in zip(exporters, chosen,
                                                                       strict=True)}
+    bad_rows = _plant_bad_rows(home, rng)
     hints = dict(zip(exporters, (rng.random(len(exporters)) < 0.5).tolist(), strict=True))
     renamed = {}
     for path in sorted(landing.glob("*/*/*.csv")):
@@ -75,7 +76,49 @@ def disguise_exports(home: Path, rng, redelivery: dict) -> dict:
     profiled = sorted(e for e, f in formats.items() if f == "profile")
     for exporter in profiled:
         _write_profile(home / "sources" / f"{exporter}.yml")
-    return {"formats": formats, "profiles": profiled, **_bad_files(home, rng)}
+    for item in bad_rows:
+        item["file"] = renamed.get(item["file"], item["file"])
+    return {"formats": formats, "profiles": profiled, "quarantined_rows": bad_rows,
+            **_bad_files(home, rng)}
+
+
+#: Rows a person typed wrong, one per quarantine reason, and the reason's first words.
+BAD_ROWS = {
+    "bad date": ({"referral_date": "{month}-31"}, "bad date"),
+    "unknown service": ({"target_service_id": "S9999"}, "unknown service"),
+    "unknown need code": ({"needs": "aide-magique"}, "unknown need code"),
+    "origin = target": ({"target_service_id": "{exporter}"}, "origin = target"),
+    "unknown status": ({"status": "peut-etre"}, "unknown status"),
+    "missing person": ({"person_id": None}, "missing required value: person_id"),
+}
+
+
+def _plant_bad_rows(home: Path, rng) -> list[dict]:
+    """Append one bad row per quarantine reason to canonical referral files of months with
+    30 days or fewer (so that day 31 is a bad date). They change no indicator: every one is
+    quarantined, and none has a valid date in another month (no re-delivery)."""
+    files = sorted(path for path in (home / "landing" / "referrals").glob("*/*.csv")
+                   if path.stem[-2:] in ("04", "06", "09", "11")
+                   and not path.with_name(f"{path.stem}_corrected.csv").exists())
+    planted = []
+    for (fault, (change, reason)), index in zip(BAD_ROWS.items(),
+                                                rng.choice(len(files), len(BAD_ROWS)),
+                                                strict=True):
+        path = files[int(index)]
+        table = pl.read_csv(path, infer_schema=False)
+        row = table.row(0, named=True)
+        month, exporter = row["referral_date"][:7], path.parent.name
+        row.update({"referral_id": f"{exporter}-BAD-{len(planted) + 1}",
+                    "origin_service_id": exporter,
+                    **{key: value if value is None else value.format(month=month,
+                                                                     exporter=exporter)
+                       for key, value in change.items()}})
+        stamp = path.stat().st_mtime
+        pl.concat([table, pl.DataFrame([row], schema=table.schema)]).write_csv(path)
+        os.utime(path, (stamp, stamp))
+        planted.append({"file": path.relative_to(home).as_posix(), "fault": fault,
+                        "reason": reason, "row_number": table.height + 1})
+    return planted
 
 
 def _rewrite(path: Path, form: str, excel_hint: bool) -> Path:

@@ -109,6 +109,16 @@ def test_every_row_of_every_file_is_accounted_for(mixed):
     assert all(rows > 0 for rows in loaded_per_format.values())
 
 
+def test_every_planted_bad_row_is_quarantined_with_its_reason(mixed):
+    _, truth, con = mixed
+    found = {(file, row): reason for file, row, reason in con.execute(
+        "select file, row_number, reason from marts.quarantine").fetchall()}
+    planted = truth["quirks"]["quarantined_rows"]
+    assert set(found) == {(item["file"], item["row_number"]) for item in planted}
+    for item in planted:
+        assert found[(item["file"], item["row_number"])].startswith(item["reason"])
+
+
 def test_nothing_of_the_refused_file_is_in_the_warehouse(mixed):
     root, truth, _ = mixed
     [refused] = truth["quirks"]["refused_files"]
