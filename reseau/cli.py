@@ -91,27 +91,28 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env)
 
 
+def _region_options(parser: argparse.ArgumentParser, formats: str) -> None:
+    parser.add_argument("--referrals", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--formats", choices=["canonical", "mixed"], default=formats,
+                        help="exports in the contract's CSV, or each exporter in its own "
+                             "format and quirks, with broken and identifying files "
+                             f"(default: {formats})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reseau", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="generate a demo region and run everything on it")
     demo.add_argument("--home", default="demo-home")
-    demo.add_argument("--referrals", type=int, default=200_000)
-    demo.add_argument("--seed", type=int, default=42)
-    demo.add_argument("--formats", choices=["canonical", "mixed"], default="mixed",
-                      help="exports in the contract's CSV, or in a realistic mix of formats "
-                           "and quirks (default for the demo)")
+    _region_options(demo, formats="mixed")
     demo.set_defaults(handler=cmd_demo)
 
     generate = commands.add_parser("generate", help="write a synthetic region into a home")
     generate.add_argument("--home")
-    generate.add_argument("--referrals", type=int, default=200_000)
     generate.add_argument("--months", type=int, default=24)
-    generate.add_argument("--seed", type=int, default=42)
-    generate.add_argument("--formats", choices=["canonical", "mixed"], default="canonical",
-                          help="exports in the contract's CSV (default), or in a realistic mix "
-                               "of formats and quirks with broken and identifying files")
+    _region_options(generate, formats="canonical")
     generate.set_defaults(handler=cmd_generate)
 
     run = commands.add_parser("run", help="run every asset for some months, in process")
