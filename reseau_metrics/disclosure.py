@@ -1,0 +1,247 @@
+"""Statistical disclosure control of the funder-facing files.
+
+Rule (indicators.md, "Publication to funders: statistical disclosure control"): funder-facing
+files never show a count below ``min_cell`` (default 11); a count below it is suppressed, and
+so is a ratio whose denominator is below it. Where a suppressed cell could be recomputed
+from a published total (départements of a région), the next smallest cell of that group is
+suppressed too. Suppressed cells are empty with a flag, never 0. The analysts' warehouse
+(``marts.territory_indicators``) keeps exact values: only the publication goes through
+:func:`suppress`.
+
+How the rule is read, decision by decision:
+
+1. **Counts** are the codes of ``COUNT_INDICATORS`` (:mod:`reseau_metrics.territory`), the
+   indicators whose catalogue unit is a number of things (orientations, personnes,
+   services, conventions, mobilisations, liens). ``effective_targets`` has the unit
+   "services" but is ``1 / hhi_targets``, a real number, not a count of anything: it is a
+   ratio whose denominator is the referrals it rests on. A count is judged on its value
+   alone; its denominator column (the active conventions of ``dormant_conventions``, the
+   carried links of ``ruptured_links``) is not shown and plays no part.
+2. **Zero counts are suppressed.** The spec says never to show a count below ``min_cell``,
+   and 0 is below it. Publishing zeros would also make "suppressed" mean "between 1 and
+   ``min_cell - 1``", which is itself a disclosure. Every count of the library is 0, not
+   null, where nothing happened, so the zero rows are real and are flagged like the others.
+3. **Ratios** are every other code (shares, indices, medians, ``effective_targets``): each
+   is judged on its ``denominator`` column, whatever its value. Every non-count indicator
+   of ``INDICATOR_CODES`` carries one (referrals for the concentration and referral shares,
+   qualifying origins for ``origin_hhi_median``, eligible pairs for ``neglected_share``,
+   linked pairs for ``reciprocity``, decided referrals for ``acceptance_rate``, the union of
+   pairs for ``link_stability``, supports or persons for the Form 1 shares, pairs with a
+   known professional for ``fragile_link_share``). A ratio with a **null denominator** is
+   suppressed: an empty base (a territory with no referral at all) is a base of 0, and a
+   figure whose base is unknown cannot be shown to rest on ``min_cell`` cases. An indicator
+   with no denominator concept that is not declared a count is therefore never published:
+   declare it in ``counts`` (judged on its value) or give it a denominator. Numerators are
+   not tested: the spec speaks of denominators only.
+4. **A null value that no rule catches stays null and unflagged** (e.g. ``link_stability``
+   when the previous window reaches before the data, on a base of ``min_cell`` or more):
+   nothing is shown, so nothing is hidden.
+5. **Secondary suppression** applies to the additive counts, ``ADDITIVE_INDICATORS``:
+   ``referrals`` and ``supports``. Each referral and each support sits in exactly one
+   département, so a région's value is the sum of its départements' values and a single
+   hidden département is the région minus the published ones. The other counts are not
+   additive and are left to the primary rule: ``persons`` (a person referred in two
+   départements is one person of the région), ``neglected_services`` (expectations are
+   computed per territory), ``dormant_conventions`` (a convention between two départements
+   counts in both) and ``ruptured_links`` (a pair seen in two départements is one pair of
+   the région). Ratios are not sums of their parts.
+6. A **group** is (région, month, window, indicator), its départements read from
+   ``territories`` (``parent_code``, as in ``marts.dim_territories``). A group is looked at
+   only when its région total is published (present, not null, not suppressed). When
+   exactly one of its départements is suppressed, the published (not null, not suppressed)
+   département with the smallest value is suppressed too, ties broken by the smallest
+   ``territory_code``. A département with no row, or a null value, is neither counted as
+   suppressed nor chosen. With 0 or at least 2 suppressed départements nothing is added:
+   the région minus the published départements is then a sum of two hidden cells or more.
+7. When a group has one suppressed département and **no other published département**, the
+   région total itself is the next cell of the group and is suppressed. This is the case
+   of a **région with a single département** (the five overseas régions) whose value
+   differs from its département's; with consistent data it does not arise, since the
+   département's count equals the région's and both fall under the primary rule together.
+   It is also the case of a région whose other départements have no row or a null value.
+8. Only départements inside régions form groups: other levels (communes...) get the
+   primary rule only. One pass suffices: groups are disjoint, each secondary cell brings
+   its group to two hidden départements (or removes its total), and suppressing a région
+   total removes a constraint rather than adding one.
+9. A suppressed row has ``value``, ``numerator`` and ``denominator`` set to null (the
+   numerator of a count is the count). Published rows keep their numerator and denominator
+   for the analysts: the funder files publish ``value`` and ``suppressed`` only
+   (interfaces.md, "Funders"), never the parts, whose numerators may be small.
+10. Rows already flagged by an earlier pass (columns ``suppressed`` and ``suppression`` in
+    the input) stay suppressed with their reason, so that :func:`suppress` is idempotent.
+
+Known limit, outside the spec's rule: a 12-month window is the sum of its twelve 1-month
+windows for the additive counts. Secondary suppression runs across départements only, not
+across months, so a funder file holding both windows of every month could let a hidden
+monthly count be recomputed from the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from reseau_metrics.territory import COUNT_INDICATORS
+
+__all__ = ["ADDITIVE_INDICATORS", "MIN_CELL", "SUPPRESSION_REASONS", "suppress"]
+
+#: Default threshold: the rule used for French health and social microdata (indicators.md).
+MIN_CELL = 11
+
+#: Counts whose région value is the sum of its départements' values (decision 5 above).
+ADDITIVE_INDICATORS = ("referrals", "supports")
+
+#: Values of the ``suppression`` column (null on published rows).
+SUPPRESSION_REASONS = ("primary", "secondary")
+
+_GROUP = ["_region", "month", "window_months", "indicator"]
+
+
+def _prior(indicators: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """Flag and reason of an earlier pass, if the frame went through :func:`suppress`."""
+    flag = (pl.col("suppressed").fill_null(False) if "suppressed" in indicators.columns
+            else pl.lit(False))
+    reason = (pl.col("suppression").cast(pl.String) if "suppression" in indicators.columns
+              else pl.lit(None, dtype=pl.String))
+    return flag, reason
+
+
+def _secondary(
+    frame: pl.DataFrame, territories: pl.DataFrame, additive: Iterable[str]
+) -> pl.Series:
+    """Row numbers (``_row``) of the cells to suppress by the secondary rule."""
+    additive = list(additive)
+    parents = territories.filter(pl.col("territory_level") == "departement").select(
+        "territory_code", pl.col("parent_code").cast(pl.String).alias("_region")
+    ).unique()
+    of_additive = pl.col("indicator").is_in(additive)
+    published = ~pl.col("_flag") & pl.col("value").is_not_null()
+    totals = frame.filter((pl.col("territory_level") == "region") & of_additive & published)
+    totals = totals.select(
+        pl.col("territory_code").alias("_region"), "month", "window_months", "indicator",
+        pl.col("_row").alias("_total_row"),
+    )
+    cells = (
+        frame.filter((pl.col("territory_level") == "departement") & of_additive)
+        .join(parents, on="territory_code", how="inner")
+        .join(totals, on=_GROUP, how="inner")
+    )
+    exposed = cells.group_by(_GROUP).agg(
+        pl.col("_total_row").first(), pl.col("_flag").sum().alias("_hidden")
+    ).filter(pl.col("_hidden") == 1)
+    smallest = (
+        cells.filter(published)
+        .sort("value", "territory_code")
+        .group_by(_GROUP, maintain_order=True)
+        .agg(pl.col("_row").first())
+    )
+    chosen = exposed.join(smallest, on=_GROUP, how="left")
+    # No published département left to hide behind: the région total is the next cell.
+    return chosen.select(pl.coalesce("_row", "_total_row"))["_row"]
+
+
+def suppress(
+    indicators: pl.DataFrame,
+    territories: pl.DataFrame,
+    min_cell: int = MIN_CELL,
+    counts: Iterable[str] = COUNT_INDICATORS,
+    additive: Iterable[str] = ADDITIVE_INDICATORS,
+) -> pl.DataFrame:
+    """Apply primary and secondary suppression to the long territory indicators.
+
+    Parameters
+    ----------
+    indicators
+        Rows of ``marts.territory_indicators``: ``territory_level, territory_code, month,
+        window_months, indicator, value, numerator, denominator`` (other columns, such as
+        ``territory_name``, are kept). One row per key. May be the output of an earlier
+        call (its ``suppressed`` and ``suppression`` columns are then kept).
+    territories
+        ``territory_level``, ``territory_code`` and ``parent_code`` (as in
+        ``marts.dim_territories``): the région of each département. Other levels are
+        ignored.
+    min_cell
+        Smallest count, and smallest denominator of a ratio, that may be shown (``>= 1``).
+    counts
+        Codes judged on their value; every other code is a ratio judged on its
+        ``denominator``.
+    additive
+        Counts whose région value is the sum of its départements' values, protected by
+        secondary suppression. Must be a subset of ``counts``.
+
+    Returns
+    -------
+    polars.DataFrame
+        The rows of ``indicators`` in their order, with ``value``, ``numerator`` and
+        ``denominator`` null where suppressed, ``suppressed`` (Boolean, never null) and
+        ``suppression`` (``"primary"``, ``"secondary"`` or null when published).
+
+    Raises
+    ------
+    ValueError
+        If ``min_cell < 1`` or an ``additive`` code is not in ``counts``.
+
+    Notes
+    -----
+    indicators.md, "Publication to funders": « never show a count below ``min_cell`` [...]
+    A count below it is suppressed, and so is a ratio whose denominator is below it.
+    Secondary suppression: where a suppressed cell could be recomputed from a published
+    total (départements of a région), the next smallest cell of that group is suppressed
+    too. Suppressed cells are empty with a flag, never 0. » The module docstring lists how
+    each case is read: zero counts are suppressed, ratios with a null denominator are
+    suppressed, secondary suppression covers ``referrals`` and ``supports`` only and falls
+    back on the région total when no other département is published.
+
+    Examples
+    --------
+    Région 53 has 40 referrals: 35 has 25, 29 has 12 and 22 has 3. 22 is below 11
+    (primary); alone, it would be 40 - 25 - 12, so 29, the next smallest, goes too.
+
+    >>> from datetime import date
+    >>> territories = pl.DataFrame({"territory_level": ["departement"] * 3,
+    ...     "territory_code": ["35", "29", "22"], "parent_code": ["53"] * 3})
+    >>> rows = pl.DataFrame({
+    ...     "territory_level": ["region", "departement", "departement", "departement"],
+    ...     "territory_code": ["53", "35", "29", "22"], "month": [date(2025, 1, 1)] * 4,
+    ...     "window_months": [12] * 4, "indicator": ["referrals"] * 4,
+    ...     "value": [40.0, 25.0, 12.0, 3.0]}).with_columns(
+    ...     numerator=pl.col("value"), denominator=pl.col("value"))
+    >>> out = suppress(rows, territories)
+    >>> for row in out.select("territory_code", "value", "suppression").rows():
+    ...     print(row)
+    ('53', 40.0, None)
+    ('35', 25.0, None)
+    ('29', None, 'secondary')
+    ('22', None, 'primary')
+    """
+    if min_cell < 1:
+        raise ValueError(f"min_cell must be at least 1, not {min_cell}")
+    counts, additive = list(counts), list(additive)
+    if not_counts := sorted(set(additive) - set(counts)):
+        raise ValueError(f"additive indicators must be counts: {not_counts}")
+
+    prior_flag, prior_reason = _prior(indicators)
+    is_count = pl.col("indicator").is_in(counts)
+    below = (
+        pl.when(is_count).then((pl.col("value") < min_cell).fill_null(False))
+        .otherwise(pl.col("denominator").is_null() | (pl.col("denominator") < min_cell))
+    )
+    frame = indicators.with_row_index("_row").with_columns(
+        pl.when(prior_flag).then(prior_reason.fill_null("primary"))
+        .when(below).then(pl.lit("primary"))
+        .alias("suppression")
+    ).with_columns(pl.col("suppression").is_not_null().alias("_flag"))
+
+    secondary = _secondary(frame, territories, additive)
+    hidden = pl.col("_flag") | pl.col("_row").is_in(secondary.implode())
+    columns = [c for c in indicators.columns if c not in ("suppressed", "suppression")]
+    return frame.with_columns(
+        pl.when(pl.col("_flag")).then(pl.col("suppression"))
+        .when(hidden).then(pl.lit("secondary"))
+        .alias("suppression"),
+        hidden.alias("suppressed"),
+    ).with_columns(
+        pl.when(~pl.col("suppressed")).then(pl.col(name)).alias(name)
+        for name in ("value", "numerator", "denominator")
+    ).select(*columns, "suppressed", "suppression")
