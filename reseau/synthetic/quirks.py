@@ -97,6 +97,7 @@ def _plant_bad_rows(home: Path, rng) -> list[dict]:
     """Append one bad row per quarantine reason to canonical referral files of months with
     30 days or fewer (so that day 31 is a bad date). They change no indicator: every one is
     quarantined, and none has a valid date in another month (no re-delivery)."""
+    services = pl.read_csv(home / "reference" / "services.csv", infer_schema=False)["service_id"]
     files = sorted(path for path in (home / "landing" / "referrals").glob("*/*.csv")
                    if path.stem[-2:] in ("04", "06", "09", "11")
                    and not path.with_name(f"{path.stem}_corrected.csv").exists())
@@ -108,8 +109,10 @@ def _plant_bad_rows(home: Path, rng) -> list[dict]:
         table = pl.read_csv(path, infer_schema=False)
         row = table.row(0, named=True)
         month, exporter = row["referral_date"][:7], path.parent.name
+        # From the exporter to another directory service: only the planted fault is wrong.
+        partner = services.filter(services != exporter)[int(index) % (len(services) - 1)]
         row.update({"referral_id": f"{exporter}-BAD-{len(planted) + 1}",
-                    "origin_service_id": exporter,
+                    "origin_service_id": exporter, "target_service_id": partner,
                     **{key: value if value is None else value.format(month=month,
                                                                      exporter=exporter)
                        for key, value in change.items()}})
