@@ -49,6 +49,8 @@ réseau demo is ready in {home.root}
   marts:   marts.territory_indicators, marts.neglected_services, marts.fct_referrals, ...
   files:   marts.load_audit (every file), marts.quarantine (every refused row);
            unreadable and identifying files moved to {home.rejected}
+  funders: {home.published}/<YYYY-MM>/ (indicators.parquet, indicateurs_<level>.csv/.xlsx,
+           small cells suppressed)
   checks:  Great Expectations Data Docs in {home.data_docs / "index.html"}
   query:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{home.published_warehouse}', \
 read_only=True).sql('from marts.territory_indicators limit 5'))"
