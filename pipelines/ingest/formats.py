@@ -140,11 +140,11 @@ def read_json(path: Path) -> pl.DataFrame:
     stripped = text.strip()
     if not stripped:
         raise UnreadableFile("the file is empty; deliver a JSON array of objects")
-    if stripped.startswith("{") and "\n" in stripped:
-        return read_json_lines(path)
     try:
         document = json.loads(stripped)
     except json.JSONDecodeError as exc:
+        if stripped.startswith("{") and exc.msg == "Extra data":  # one object per line
+            return _json_lines(text)
         raise UnreadableFile(f"not valid JSON (line {exc.lineno}: {exc.msg}); deliver an "
                              "array of objects, or one object per line") from exc
     if isinstance(document, dict):
@@ -159,7 +159,10 @@ def read_json(path: Path) -> pl.DataFrame:
 
 
 def read_json_lines(path: Path) -> pl.DataFrame:
-    text, _ = decode(path.read_bytes())
+    return _json_lines(decode(path.read_bytes())[0])
+
+
+def _json_lines(text: str) -> pl.DataFrame:
     records = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():

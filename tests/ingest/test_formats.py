@@ -75,6 +75,8 @@ FORMATS = {
     "JSON array": lambda p: write_bytes(p, "a.json", json.dumps(records()).encode()),
     "JSON object holding the array": lambda p: write_bytes(
         p, "a.json", json.dumps({"orientations": records()}).encode()),
+    "JSON object holding the array, indented": lambda p: write_bytes(
+        p, "a.json", json.dumps({"orientations": records()}, indent=2).encode()),
     "JSON lines": lambda p: write_bytes(p, "a.jsonl", "\n".join(
         json.dumps(record, ensure_ascii=False) for record in records()).encode()),
     "JSON lines in .json": lambda p: write_bytes(p, "a.json", "\n".join(
