@@ -39,6 +39,13 @@ def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
+def _only(entries: dict, allowed, what: str) -> dict:
+    unknown = sorted(set(entries) - set(allowed))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} not {what} (one of {', '.join(allowed)})")
+    return entries
+
+
 class _Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,20 +56,12 @@ class _Profile(BaseModel):
     @field_validator("columns")
     @classmethod
     def _known_columns(cls, columns):
-        unknown = sorted(set(columns) - _CONTRACT_COLUMNS)
-        if unknown:
-            raise ValueError(f"{', '.join(unknown)} not a contract column (one of "
-                             f"{', '.join(sorted(_CONTRACT_COLUMNS))})")
-        return columns
+        return _only(columns, sorted(_CONTRACT_COLUMNS), "a contract column")
 
     @field_validator("statuses")
     @classmethod
     def _known_statuses(cls, statuses):
-        unknown = sorted(set(statuses) - set(STATUSES))
-        if unknown:
-            raise ValueError(f"{', '.join(unknown)} not a contract status (one of "
-                             f"{', '.join(STATUSES)})")
-        return statuses
+        return _only(statuses, STATUSES, "a contract status")
 
     @field_validator("date_format")
     @classmethod
