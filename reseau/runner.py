@@ -133,7 +133,7 @@ def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None 
     required_files(home)
     load_profiles(home)
     runner = _Runner(home)
-    if stage in ("ingest", "dbt"):  # not partitioned: no months to give
+    if stage is not None and "indicators" not in stage:  # not partitioned: no months
         return runner.execute(stage, None)
     monthly_stage = stage
     if months is None:

@@ -70,21 +70,29 @@ How the rule is read, decision by decision:
 10. Rows already flagged by an earlier pass (columns ``suppressed`` and ``suppression`` in
     the input) stay suppressed with their reason, so that :func:`suppress` is idempotent.
 
-Known limit, outside the spec's rule: a 12-month window is the sum of its twelve 1-month
-windows for the additive counts. Secondary suppression runs across départements only, not
-across months, so a funder file holding both windows of every month could let a hidden
-monthly count be recomputed from the others.
+11. **Sums over months.** A window's ``referrals`` (or ``supports``) is the sum of its
+    months' counts, and every month's file publishes its windows: a hidden 1-month count
+    would be the 12-month count minus the eleven other months, or the difference of two
+    consecutive 12-month counts plus the month a year before. So the additive counts are
+    published for windows of ``SUM_WINDOW`` (12) months only, and only once the window lies
+    wholly in the data (its first month on or after ``first_months[indicator]``): a
+    12-month window that starts before the data is the sum of its few months, and the next
+    one minus it is a single month. Other windows of these counts are withheld, reason
+    ``"window"``. Two consecutive 12-month counts then give only the difference of two
+    months a year apart, never one month's count. Ratios and the other counts are not sums
+    over months and keep both windows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 
 import polars as pl
 
 from reseau_metrics.territory import COUNT_INDICATORS
 
-__all__ = ["ADDITIVE_INDICATORS", "MIN_CELL", "SUPPRESSION_REASONS", "suppress"]
+__all__ = ["ADDITIVE_INDICATORS", "MIN_CELL", "SUM_WINDOW", "SUPPRESSION_REASONS", "suppress"]
 
 #: Default threshold: the rule used for French health and social microdata (indicators.md).
 MIN_CELL = 11
@@ -92,8 +100,11 @@ MIN_CELL = 11
 #: Counts whose région value is the sum of its départements' values (decision 5 above).
 ADDITIVE_INDICATORS = ("referrals", "supports")
 
+#: The only window, in months, in which additive counts are published (decision 11 above).
+SUM_WINDOW = 12
+
 #: Values of the ``suppression`` column (null on published rows).
-SUPPRESSION_REASONS = ("primary", "secondary")
+SUPPRESSION_REASONS = ("primary", "secondary", "window")
 
 _GROUP = ["_region", "month", "window_months", "indicator"]
 
@@ -147,6 +158,7 @@ def suppress(
     min_cell: int = MIN_CELL,
     counts: Iterable[str] = COUNT_INDICATORS,
     additive: Iterable[str] = ADDITIVE_INDICATORS,
+    first_months: Mapping[str, date] | None = None,
 ) -> pl.DataFrame:
     """Apply primary and secondary suppression to the long territory indicators.
 
@@ -168,14 +180,20 @@ def suppress(
         ``denominator``.
     additive
         Counts whose région value is the sum of its départements' values, protected by
-        secondary suppression. Must be a subset of ``counts``.
+        secondary suppression, and published for ``SUM_WINDOW`` months only. Must be a
+        subset of ``counts``.
+    first_months
+        First month with data of each additive count (e.g. the first month of
+        ``fct_referrals`` for ``referrals``): a window starting before it is withheld. None
+        when no window reaches before the data.
 
     Returns
     -------
     polars.DataFrame
         The rows of ``indicators`` in their order, with ``value``, ``numerator`` and
         ``denominator`` null where suppressed, ``suppressed`` (Boolean, never null) and
-        ``suppression`` (``"primary"``, ``"secondary"`` or null when published).
+        ``suppression`` (``"primary"``, ``"secondary"``, ``"window"`` or null when
+        published).
 
     Raises
     ------
@@ -191,7 +209,8 @@ def suppress(
     too. Suppressed cells are empty with a flag, never 0. » The module docstring lists how
     each case is read: zero counts are suppressed, ratios with a null denominator are
     suppressed, secondary suppression covers ``referrals`` and ``supports`` only and falls
-    back on the région total when no other département is published.
+    back on the région total when no other département is published, and these two are
+    published for whole 12-month windows only.
 
     Examples
     --------
@@ -222,6 +241,11 @@ def suppress(
         raise ValueError(f"additive indicators must be counts: {not_counts}")
 
     prior_flag, prior_reason = _prior(indicators)
+    first = pl.col("indicator").replace_strict(
+        dict(first_months or {}), default=None, return_dtype=pl.Date)
+    window_start = pl.col("month").dt.offset_by(pl.format("-{}mo", pl.col("window_months") - 1))
+    withheld = pl.col("indicator").is_in(additive) & (
+        (pl.col("window_months") != SUM_WINDOW) | (window_start < first).fill_null(False))
     is_count = pl.col("indicator").is_in(counts)
     below = (
         pl.when(is_count).then((pl.col("value") < min_cell).fill_null(False))
@@ -229,6 +253,7 @@ def suppress(
     )
     frame = indicators.with_row_index("_row").with_columns(
         pl.when(prior_flag).then(prior_reason.fill_null("primary"))
+        .when(withheld).then(pl.lit("window"))
         .when(below).then(pl.lit("primary"))
         .alias("suppression")
     ).with_columns(pl.col("suppression").is_not_null().alias("_flag"))

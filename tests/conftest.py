@@ -11,6 +11,8 @@ from reseau.home import Home
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_KEY = "reseau-test-key"
+#: The generated region of the generator's and the end-to-end tests.
+REGION = {"referrals": 20_000, "months": 24, "seed": 7, "end_month": "2026-10"}
 # Deliveries happen in file-name order within the tiny home (see its README).
 DELIVERY_EPOCH = 1_720_000_000
 
@@ -55,3 +57,22 @@ def tiny_db(tiny_run):
     con = duckdb.connect(str(tiny_run.warehouse), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def small_home(tmp_path_factory) -> Path:
+    """The generated region in canonical CSV (about 8 s). Never run: the oracle reads the
+    files as delivered, before a run would move rejected ones out of ``landing/``."""
+    from reseau.synthetic import generate_home
+
+    home = tmp_path_factory.mktemp("small") / "home"
+    generate_home(home, **REGION)
+    return home
+
+
+@pytest.fixture(scope="session")
+def home_files(small_home):
+    """The oracle (tests/oracle.py) on the canonical region."""
+    from tests import oracle
+
+    return oracle.HomeFiles(small_home)

@@ -19,7 +19,8 @@ from pipelines.resources import HomeResource
     description=(
         "Under <home>/published/<YYYY-MM>/: indicators.parquet (long) and "
         "indicateurs_<level>.csv / .xlsx (wide, French labels, 12-month window), with "
-        "primary and secondary suppression below min_cell (reseau.toml, default 11)."
+        "primary and secondary suppression below min_cell (reseau.toml, default 11); "
+        "referrals and supports in whole 12-month windows only."
     ),
 )
 def funder_files(context: dg.AssetExecutionContext, home: HomeResource):
@@ -31,7 +32,10 @@ def funder_files(context: dg.AssetExecutionContext, home: HomeResource):
             "order by all", [months[0], months[-1]]).pl()
         territories = con.execute("select * from marts.dim_territories").pl()
         catalogue = con.execute("select * from marts.indicator_catalogue").pl()
-    long = funder_long(indicators, territories, resolved.min_cell)
+        first_months = dict(con.execute(
+            "select 'referrals', min(month) from marts.fct_referrals union all "
+            "select 'supports', min(month) from marts.fct_supports").fetchall())
+    long = funder_long(indicators, territories, resolved.min_cell, first_months)
     written = 0
     for (month,), rows in long.partition_by("month", as_dict=True).items():
         folder = resolved.published / f"{month:%Y-%m}"

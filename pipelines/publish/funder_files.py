@@ -9,6 +9,8 @@ spreadsheet would run as a formula is neutralised.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -26,10 +28,12 @@ def neutralise(text: str | None) -> str | None:
     return f"'{text}" if text and text.startswith(_FORMULA_START) else text
 
 
-def funder_long(indicators: pl.DataFrame, territories: pl.DataFrame,
-                min_cell: int) -> pl.DataFrame:
-    """The long published rows: names added, disclosure control applied, parts dropped."""
-    protected = suppress(indicators, territories, min_cell=min_cell)
+def funder_long(indicators: pl.DataFrame, territories: pl.DataFrame, min_cell: int,
+                first_months: Mapping[str, date]) -> pl.DataFrame:
+    """The long published rows: names added, disclosure control applied, parts dropped.
+    ``first_months``: the first month with data of each additive count (see
+    :func:`reseau_metrics.disclosure.suppress`)."""
+    protected = suppress(indicators, territories, min_cell=min_cell, first_months=first_months)
     names = territories.select("territory_level", "territory_code", "territory_name")
     return protected.join(names, on=["territory_level", "territory_code"], how="left").select(
         "territory_level", "territory_code", "territory_name", "month", "window_months",

@@ -15,11 +15,7 @@ import pytest
 from reseau.home import Home
 from reseau.runner import run_pipeline
 from reseau.synthetic import generate_home
-from tests import oracle
-from tests.conftest import TEST_KEY
-
-#: The region every end-to-end test looks at.
-REGION = {"referrals": 20_000, "months": 24, "seed": 7}
+from tests.conftest import REGION, TEST_KEY
 
 
 @pytest.fixture(scope="session")
@@ -31,12 +27,9 @@ def delivered(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def from_files(tmp_path_factory):
-    """The oracle, on the same region in canonical CSV. It is never run: the oracle reads
-    files as delivered, before a run moves rejected ones out of ``landing/``."""
-    root = tmp_path_factory.mktemp("canonical") / "home"
-    generate_home(root, **REGION)
-    return oracle.HomeFiles(root)
+def from_files(home_files):
+    """The oracle, on the same region in canonical CSV (tests/conftest.py)."""
+    return home_files
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,19 @@ def test_the_parquet_hides_small_cells_and_keeps_the_others_exact(generated, las
     hidden = both.filter("suppressed")
     assert hidden.height > 0 and hidden["value"].null_count() == hidden.height
     assert shown.filter(pl.col("value").is_not_null()).height > 0
+    additive = shown.filter(pl.col("indicator").is_in(["referrals", "supports"]))
+    assert additive.height > 0 and (additive["window_months"] == 12).all()
+
+
+def test_referrals_of_a_window_reaching_before_the_data_are_withheld(generated):
+    root, _, con = generated
+    first, last = con.execute("select min(month), max(month) from marts.territory_indicators"
+                              ).fetchone()
+    def shown(month):
+        rows = pl.read_parquet(root / "published" / f"{month:%Y-%m}" / "indicators.parquet")
+        return rows.filter((pl.col("indicator") == "referrals") & ~pl.col("suppressed"))
+    # 24 months of data: the first month's 12-month window is mostly before it.
+    assert shown(first).height == 0 and shown(last).height > 0
 
 
 @pytest.mark.parametrize("level", ["departement", "region"])

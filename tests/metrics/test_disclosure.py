@@ -2,12 +2,13 @@
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reseau_metrics.disclosure import ADDITIVE_INDICATORS, suppress
+from reseau_metrics.disclosure import ADDITIVE_INDICATORS, SUM_WINDOW, suppress
 from reseau_metrics.frames import INDICATOR_COLUMNS
 from reseau_metrics.territory import COUNT_INDICATORS
 
@@ -199,10 +200,11 @@ def test_non_additive_indicators_are_left_to_the_primary_rule():
     assert reasons(suppress(rows, territories())) == {("22", "persons"): "primary"}
 
 
-def test_groups_are_separate_per_month_window_and_region():
+def test_groups_are_separate_per_month_and_region():
+    march = date(2025, 3, 1)
     rows = table(
-        row("53", "referrals", 40, window=1), row("35", "referrals", 37, window=1),
-        row("22", "referrals", 3, window=1),
+        row("53", "referrals", 40, month=march), row("35", "referrals", 37, month=march),
+        row("22", "referrals", 3, month=march),
         row("53", "referrals", 40, month=date(2025, 2, 1)),
         row("35", "referrals", 37, month=date(2025, 2, 1)),
         row("22", "referrals", 3, month=date(2025, 2, 1)),
@@ -217,6 +219,28 @@ def test_a_departement_without_region_is_only_primary():
     rows = referrals(40, d35=25, d29=12, d22=3)
     assert reasons(suppress(rows, territories({"35": "53", "29": "53"}))) == {
         ("22", "referrals"): "primary"}
+
+
+# Sums over months
+
+
+def test_additive_counts_are_published_for_12_month_windows_only():
+    # A month's referrals is a part of the 12-month window: withheld whatever its size.
+    rows = table(row("35", "referrals", 40, window=1), row("35", "supports", 40, window=1),
+                 row("35", "persons", 40, window=1), row("35", "referrals", 400))
+    assert reasons(suppress(rows, territories())) == {
+        ("35", "referrals"): "window", ("35", "supports"): "window"}
+    assert suppress(rows, territories())["value"].to_list() == [None, None, 40, 400]
+
+
+def test_a_12_month_window_reaching_before_the_data_is_withheld():
+    # Data from March 2024: January 2025's window (February 2024 to January 2025) holds
+    # eleven months of data; February 2025's (March 2024 to February 2025) holds twelve.
+    feb = date(2025, 2, 1)
+    rows = table(row("35", "referrals", 400), row("35", "referrals", 410, month=feb),
+                 row("35", "supports", 50))
+    out = suppress(rows, territories(), first_months={"referrals": date(2024, 3, 1)})
+    assert out["suppression"].to_list() == ["window", None, None]
 
 
 # Shape and arguments
@@ -243,6 +267,7 @@ def test_arguments_are_checked():
         suppress(table(), territories(), min_cell=0)
     with pytest.raises(ValueError, match="persons"):
         suppress(table(), territories(), counts=["referrals"], additive=["persons"])
+
 
 
 # Invariants
@@ -332,14 +357,17 @@ def test_suppression_only_empties_cells_and_always_has_a_reason(case):
         hidden.height,) * 3
     assert out.select(pl.col("suppressed") == pl.col("suppression").is_not_null()
                       ).to_series().all()
-    # Primary exactly where the rule says; secondary only on additive counts, at most one
-    # per group (a département or the région total), in a group of exactly one primary
-    # département.
+    # Window and primary exactly where the rules say; secondary only on additive counts, at
+    # most one per group (a département or the région total), in a group of exactly one
+    # primary département.
+    window = (pl.col("indicator").is_in(ADDITIVE_INDICATORS)
+              & (pl.col("window_months") != SUM_WINDOW))
     below = pl.when(pl.col("indicator").is_in(COUNT_INDICATORS)).then(
         pl.col("value") < min_cell).otherwise(
         pl.col("denominator").is_null() | (pl.col("denominator") < min_cell))
-    expected = rows.select(below.fill_null(False)).to_series()
-    assert (out["suppression"] == "primary").fill_null(False).equals(expected, check_names=False)
+    for reason, expected in (("window", window), ("primary", below.fill_null(False) & ~window)):
+        assert (out["suppression"] == reason).fill_null(False).equals(
+            rows.select(expected).to_series(), check_names=False)
     secondary = rows.filter(out["suppression"] == "secondary").join(
         places.select("territory_code", "parent_code"), on="territory_code", how="left")
     assert secondary["indicator"].is_in(ADDITIVE_INDICATORS).all()
@@ -359,3 +387,26 @@ def test_suppression_is_idempotent(case):
     rows, places, min_cell = case
     once = suppress(rows, places, min_cell=min_cell)
     assert suppress(once, places, min_cell=min_cell).equals(once)
+
+
+@FAST
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=30), st.integers(1, 15))
+def test_no_months_count_is_recoverable_from_the_published_windows(counts, min_cell):
+    """A territory's monthly referrals, every month published with both windows: no month's
+    count is a linear combination of the published values (a unit vector outside the row
+    space of the published windows), whatever the counts and the threshold."""
+    months = [date(2024 + (m // 12), m % 12 + 1, 1) for m in range(len(counts))]
+    rows = [row("35", "referrals", sum(counts[max(0, m - window + 1):m + 1]),
+                month=months[m], window=window)
+            for m in range(len(counts)) for window in (1, 12)]
+    out = suppress(table(*rows), territories(), min_cell=min_cell,
+                   first_months={"referrals": months[0]})
+    published = [
+        [1.0 if 0 <= m - other < window else 0.0 for other in range(len(counts))]
+        for m, window, shown in zip(
+            [i // 2 for i in range(len(rows))], [1, 12] * len(counts), ~out["suppressed"])
+        if shown]
+    rank = np.linalg.matrix_rank(np.array(published)) if published else 0
+    for month in range(len(counts)):
+        unit = [[1.0 if other == month else 0.0 for other in range(len(counts))]]
+        assert np.linalg.matrix_rank(np.array(published + unit)) == rank + 1, month

@@ -108,7 +108,7 @@ def test_every_row_is_accounted_for_on_any_mix(tmp_path_factory, deliveries):
         shutil.rmtree(root / part, ignore_errors=True)
     written = write_home(root, deliveries)
     home = Home.open(root)
-    assert run_pipeline(home, stage="ingest") and run_pipeline(home, stage="dbt")
+    assert run_pipeline(home, stage="ingest+dbt")
     per_file, reasons, referrals = expected_outcomes(written)
     con = duckdb.connect(str(home.warehouse), read_only=True)
     try:
