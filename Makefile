@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_HOME ?= demo-home
+# The browser tests (reports, Dagster UI) drive Debian's chromium, never a downloaded one.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint unit bench docs clean
+.PHONY: install browser demo test lint unit bench docs clean
 
 install: $(STAMP)
 
@@ -18,15 +21,21 @@ $(STAMP): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/reseau demo --home $(DEMO_HOME)
 
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .demo-home.pseudonym-key dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(DEMO_HOME) test-artifacts .demo-home.pseudonym-key dbt_project/target dbt_project/logs

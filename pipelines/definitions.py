@@ -8,7 +8,7 @@ from pipelines.assets.checks import expectation_checks
 from pipelines.assets.dbt import build_dbt_assets
 from pipelines.assets.indicators import network_position_values, territory_indicator_values
 from pipelines.assets.ingest import landing_exports, reference_tables
-from pipelines.assets.publish import funder_files
+from pipelines.assets.publish import funder_files, reports
 from pipelines.automation import landing_sensor, monthly_job, monthly_schedule
 from pipelines.resources import HomeResource
 
@@ -17,7 +17,7 @@ def build_definitions(home_path: str | dg.EnvVar) -> dg.Definitions:
     """Everything for one home. The path may be an ``EnvVar`` read when a run starts."""
     return dg.Definitions(
         assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values,
-                network_position_values, funder_files],
+                network_position_values, funder_files, reports],
         asset_checks=expectation_checks,
         jobs=[monthly_job],
         schedules=[monthly_schedule],

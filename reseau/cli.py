@@ -42,6 +42,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_outputs(home: Home) -> None:
+    months = sorted(p.name for p in home.published.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]"))
+    last = home.published / (months[-1] if months else "<YYYY-MM>")
+    example = next(iter(sorted((last / "rapports").glob("region-*.html"))), last / "rapports")
     print(f"""
 réseau demo is ready in {home.root}
   warehouse (analysts, read-only snapshot): {home.published_warehouse}
@@ -50,7 +53,10 @@ réseau demo is ready in {home.root}
   files:   marts.load_audit (every file), marts.quarantine (every refused row);
            unreadable and identifying files moved to {home.rejected}
   funders: {home.published}/<YYYY-MM>/ (indicators.parquet, indicateurs_<level>.csv/.xlsx,
-           small cells suppressed)
+           small cells suppressed), e.g. {last}
+  reports: {home.published}/<YYYY-MM>/rapports/<level>-<code>.html, one per territory,
+           e.g. {example}
+  docs:    every table and column of the warehouse: {home.published / "dbt-docs" / "index.html"}
   checks:  Great Expectations Data Docs in {home.data_docs / "index.html"}
   query:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{home.published_warehouse}', \
 read_only=True).sql('from marts.territory_indicators limit 5'))"

@@ -76,3 +76,16 @@ def home_files(small_home):
     from tests import oracle
 
     return oracle.HomeFiles(small_home)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium (tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import FLAGS, chromium_path
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
+        yield launched
+        launched.close()

@@ -1,6 +1,8 @@
 """dbt models (staging -> intermediate -> marts) as Dagster assets, via dagster-dbt."""
 
 
+import os
+import shutil
 import sys
 from collections.abc import Mapping
 from functools import cached_property
@@ -13,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging.version import Version
 
 from pipelines.resources import HomeResource, write_dbt_profile
+from reseau.home import Home
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
@@ -74,13 +77,14 @@ class ReseauTranslator(DagsterDbtTranslator):
 INDICATOR_MARTS = "tag:indicators"
 
 
+def _home_dbt(home: Home) -> LocalDbtCli:
+    return LocalDbtCli(project_dir=dbt_project, profiles_dir=str(write_dbt_profile(home)),
+                       dbt_executable=dbt_executable())
+
+
 def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource):
     resolved = home.get_home()
-    dbt = LocalDbtCli(
-        project_dir=dbt_project,
-        profiles_dir=str(write_dbt_profile(resolved)),
-        dbt_executable=dbt_executable(),
-    )
+    dbt = _home_dbt(resolved)
     # "buildable": a test that spans models (relationships) runs in the invocation that
     # builds its last parent, not before that parent exists.
     yield from dbt.cli(
@@ -108,4 +112,23 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         """Publish indicators.* as contracted marts (dbt)."""
         yield from _dbt_build(context, home)
 
-    return [warehouse_models, indicator_marts]
+    @dg.asset(
+        key=["published", "dbt_docs"], group_name="publication", kinds={"dbt", "html"},
+        deps=[*indicator_marts.keys, *warehouse_models.keys], pool="warehouse",
+        description="The warehouse's documentation, table by table and column by column "
+                    "(`dbt docs generate --static`), as one file that opens without a "
+                    "server: `<home>/published/dbt-docs/index.html`.",
+    )
+    def dbt_docs(home: HomeResource) -> dg.MaterializeResult:
+        resolved = home.get_home()
+        # The builds' target folder: dbt reuses their parse instead of parsing again.
+        _home_dbt(resolved).cli(["docs", "generate", "--static"],
+                                target_path=resolved.dbt_target_dir).wait()
+        published = resolved.published / "dbt-docs" / "index.html"
+        published.parent.mkdir(parents=True, exist_ok=True)
+        partial = published.with_suffix(".tmp")
+        shutil.copyfile(resolved.dbt_target_dir / "static_index.html", partial)
+        os.replace(partial, published)  # a reader never sees half a page
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(published))})
+
+    return [warehouse_models, indicator_marts, dbt_docs]

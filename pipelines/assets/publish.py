@@ -1,23 +1,41 @@
-"""Funder files: each month's published indicators, with disclosure control applied."""
+"""Funder files and reports: each month's published indicators, with disclosure control."""
+
+from datetime import date
 
 import dagster as dg
+import polars as pl
 
 from pipelines.partitions import monthly_partitions
 from pipelines.publish.funder_files import funder_long, write_month
+from pipelines.publish.reports import MonthTables, write_reports
 from pipelines.resources import HomeResource
+
+INDICATOR_MARTS = [["marts", "territory_indicators"], ["marts", "dim_territories"],
+                   ["marts", "indicator_catalogue"]]
+
+
+def _protected(con, first: date, last: date, min_cell: int) -> pl.DataFrame:
+    """Funder rows (disclosure applied) of the months ``first`` to ``last``."""
+    indicators = con.execute(
+        "select * from marts.territory_indicators where month between ? and ? order by all",
+        [first, last]).pl()
+    territories = con.execute("select * from marts.dim_territories").pl()
+    first_months = dict(con.execute(
+        "select 'referrals', min(month) from marts.fct_referrals union all "
+        "select 'supports', min(month) from marts.fct_supports").fetchall())
+    return funder_long(indicators, territories, min_cell, first_months)
 
 
 @dg.asset(
     key=["published", "funder_files"],
     group_name="publication",
-    deps=[["marts", "territory_indicators"], ["marts", "dim_territories"],
-          ["marts", "indicator_catalogue"]],
+    deps=INDICATOR_MARTS,
     kinds={"python", "parquet", "csv", "xlsx"},
     pool="warehouse",
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
-        "Under <home>/published/<YYYY-MM>/: indicators.parquet (long) and "
+        "Under `<home>/published/<YYYY-MM>/`: indicators.parquet (long) and "
         "indicateurs_<level>.csv / .xlsx (wide, French labels, 12-month window), with "
         "primary and secondary suppression below min_cell (reseau.toml, default 11); "
         "referrals and supports in whole 12-month windows only."
@@ -27,15 +45,8 @@ def funder_files(context: dg.AssetExecutionContext, home: HomeResource):
     resolved = home.get_home()
     months = sorted(context.partition_keys)
     with home.connect() as con:
-        indicators = con.execute(
-            "select * from marts.territory_indicators where month between ? and ? "
-            "order by all", [months[0], months[-1]]).pl()
-        territories = con.execute("select * from marts.dim_territories").pl()
+        long = _protected(con, months[0], months[-1], resolved.min_cell)
         catalogue = con.execute("select * from marts.indicator_catalogue").pl()
-        first_months = dict(con.execute(
-            "select 'referrals', min(month) from marts.fct_referrals union all "
-            "select 'supports', min(month) from marts.fct_supports").fetchall())
-    long = funder_long(indicators, territories, resolved.min_cell, first_months)
     written = 0
     for (month,), rows in long.partition_by("month", as_dict=True).items():
         folder = resolved.published / f"{month:%Y-%m}"
@@ -45,3 +56,60 @@ def funder_files(context: dg.AssetExecutionContext, home: HomeResource):
         "files": written, "min_cell": resolved.min_cell,
         "suppressed_cells": int(long["suppressed"].sum()), "cells": long.height,
     })
+
+
+def _month_tables(con, month: date, protected: pl.DataFrame, min_cell: int) -> MonthTables:
+    def read(sql: str) -> pl.DataFrame:
+        return con.execute(sql, [month] if "?" in sql else []).pl()
+
+    return MonthTables(
+        month=month,
+        protected=protected.filter(pl.col("month").is_between(
+            pl.lit(month).dt.offset_by("-11mo"), pl.lit(month))),
+        catalogue=read("select * from marts.indicator_catalogue"),
+        territories=read("select * from marts.dim_territories"),
+        services=read("select service_id, name, sector, departement, region "
+                      "from marts.dim_services"),
+        neglected=read(
+            "select n.*, coalesce(c.label, n.need) as need_label "
+            "from marts.neglected_services n left join staging.stg_reference__need_codes c "
+            "on c.code = n.need where n.month = ? and n.window_months = 12"),
+        links=read("select * from marts.link_indicators where month = ? "
+                   "and window_months = 12"),
+        sent=read("select service_id, referrals_sent from marts.service_indicators "
+                  "where month = ? and window_months = 12"),
+        min_cell=min_cell,
+    )
+
+
+@dg.asset(
+    key=["published", "reports"],
+    group_name="publication",
+    deps=[*INDICATOR_MARTS, ["marts", "neglected_services"], ["marts", "link_indicators"],
+          ["marts", "service_indicators"], ["marts", "dim_services"]],
+    kinds={"python", "html"},
+    pool="warehouse",
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Under `<home>/published/<YYYY-MM>/rapports/`: one self-contained French HTML report "
+        "per département and région (headline indicators and their 12-month trend, "
+        "neglected services by need, concentrated partnerships, fragile links, network "
+        "picture), with the funder files' disclosure control."
+    ),
+)
+def reports(context: dg.AssetExecutionContext, home: HomeResource):
+    resolved = home.get_home()
+    months = [date.fromisoformat(key) for key in sorted(context.partition_keys)]
+    with home.connect() as con:
+        protected = _protected(con, pl.select(pl.lit(months[0]).dt.offset_by("-11mo")).item(),
+                               months[-1], resolved.min_cell)
+        written = 0
+        for number, month in enumerate(months, 1):
+            folder = resolved.published / f"{month:%Y-%m}"
+            paths = write_reports(folder, _month_tables(con, month, protected,
+                                                        resolved.min_cell))
+            written += len(paths)
+            context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
+                             f"{month:%Y-%m} in {folder / 'rapports'}")
+    return dg.MaterializeResult(metadata={"reports": written, "min_cell": resolved.min_cell})

@@ -29,7 +29,8 @@ def test_every_month_with_indicators_has_its_files(generated):
         folder = root / "published" / f"{month:%Y-%m}"
         assert sorted(p.name for p in folder.iterdir()) == [
             "indicateurs_departement.csv", "indicateurs_departement.xlsx",
-            "indicateurs_region.csv", "indicateurs_region.xlsx", "indicators.parquet"]
+            "indicateurs_region.csv", "indicateurs_region.xlsx", "indicators.parquet",
+            "rapports"]
 
 
 def test_the_parquet_hides_small_cells_and_keeps_the_others_exact(generated, last_month):

@@ -1,0 +1,91 @@
+"""Indicator figures of a report: French number formats, the forms of network they measure,
+and each indicator's value, definition and 12-month trend for one territory."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from pipelines.publish.charts import trend_svg
+
+#: The three forms of network of the seed analyses (indicators.md), in report order.
+FORMS = (
+    ("Travail en réseau", "« ce sont les mêmes professionnels que l'on sollicite pour des "
+     "situations bien différentes »", (
+         "referrals", "persons", "hhi_targets", "effective_targets", "top3_target_share",
+         "origin_hhi_median", "out_of_mission_rate", "neglected_share", "neglected_services",
+         "reciprocity", "acceptance_rate", "cross_sector_share", "convention_coverage",
+         "dormant_conventions", "link_stability")),
+    ("Réseau personnel des professionnels", "« En cas de départ ou d'absence de la "
+     "personne, on constate alors la rupture des liens. »", (
+         "fragile_link_share", "ruptured_links")),
+    ("Travail de réseau : les soutiens de l'entourage", "« ce travail de réseau fait "
+     "(parfois) porter l'effort de solidarité collective sur un petit nombre de personnes »", (
+         "supports", "family_support_share", "supporter_top_decile_share",
+         "single_supporter_share")),
+)
+#: One indicator per perverse effect of the mission, plus the volume they rest on.
+HEADLINE = ("referrals", "top3_target_share", "neglected_services", "out_of_mission_rate",
+            "reciprocity", "fragile_link_share", "family_support_share")
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+WINDOW = 12
+
+
+def month_label(month: date) -> str:
+    return f"{MONTHS_FR[month.month - 1]} {month.year}"
+
+
+def formatter(indicator: str, unit: str):
+    """How a value of ``indicator`` reads in French: a share in per cent, an index with two
+    decimals, a count as a whole number, the effective number of partners with one decimal."""
+    def french(value: float, decimals: int) -> str:
+        return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+    if unit.startswith("part"):
+        return lambda value: f"{french(100 * value, 1)}\u202f%"
+    if unit.startswith("indice"):
+        return lambda value: french(value, 2)
+    if indicator == "effective_targets":
+        return lambda value: french(value, 1)
+    return lambda value: french(value, 0)
+
+
+def _months_before(month: date, count: int) -> list[date]:
+    index = month.year * 12 + month.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
+
+
+def indicator_rows(protected: pl.DataFrame, catalogue: pl.DataFrame, level: str, code: str,
+                   month: date) -> dict[str, dict]:
+    """Per indicator: label, definition, the month's 12-month value as text (or why it is
+    not shown) and the trend chart of the 12 months ending with ``month``."""
+    mine = protected.filter(pl.col("territory_level") == level,
+                            pl.col("territory_code") == code,
+                            pl.col("window_months") == WINDOW)
+    months = _months_before(month, WINDOW)
+    series = {
+        indicator: {row["month"]: (row["value"], row["suppressed"])
+                    for row in rows.iter_rows(named=True)}
+        for (indicator,), rows in mine.partition_by("indicator", as_dict=True).items()}
+    rows = {}
+    for entry in catalogue.iter_rows(named=True):
+        indicator = entry["indicator"]
+        if indicator not in series:
+            continue
+        text = formatter(indicator, entry["unit"])
+        value, suppressed = series[indicator].get(month, (None, False))
+        points = [(m, *series[indicator].get(m, (None, False))) for m in months]
+        if suppressed:
+            shown, status = "masqué", "masked"
+        elif value is None:
+            shown, status = "non calculable", "none"
+        else:
+            shown, status = text(value), "shown"
+        rows[indicator] = {
+            "indicator": indicator, "label": entry["label_fr"], "unit": entry["unit"],
+            "definition": entry["definition"], "higher_is": entry["higher_is"],
+            "value": shown, "status": status, "trend": trend_svg(points, text),
+        }
+    return rows

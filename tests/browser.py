@@ -1,0 +1,56 @@
+"""Headless Chromium for the browser tests: Debian's ``chromium``, driven by Playwright.
+
+`make test` installs the package (never a downloaded browser). Screenshots go to
+``test-artifacts/screenshots/`` at the repository root (``$RESEAU_TEST_ARTIFACTS`` to move
+them), so a CI run keeps them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+#: Flags for a machine with no network: without the background ones Chromium keeps trying
+#: to reach Google's hosts.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(os.environ.get("RESEAU_TEST_ARTIFACTS",
+                                Path(__file__).resolve().parents[1] / "test-artifacts"))
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    if not found:
+        pytest.fail("chromium is not installed: `make test` installs Debian's chromium "
+                    "package (or set CHROMIUM to a Chromium binary)")
+    return found
+
+
+def screenshot_path(name: str) -> Path:
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}.png"
+
+
+@dataclass
+class Watched:
+    """A page with what went wrong on it: console errors, uncaught exceptions, requests."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+def watch(page) -> Watched:
+    watched = Watched(page)
+    page.on("console", lambda message: message.type == "error"
+            and watched.errors.append(f"console: {message.text}"))
+    page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: watched.errors.append(
+        f"request failed: {request.url} {request.failure}"))
+    page.on("request", lambda request: watched.requests.append(request.url))
+    return watched

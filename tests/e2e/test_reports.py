@@ -1,0 +1,92 @@
+"""Territory reports of the generated region: one per territory and month, self-contained,
+loading in headless Chromium with no error, and showing what the funder files show."""
+
+import re
+
+import polars as pl
+import pytest
+
+from pipelines.publish.figures import HEADLINE
+from tests.browser import screenshot_path, watch
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def last_month(generated):
+    root, _, con = generated
+    month = con.execute("select max(month) from marts.territory_indicators").fetchone()[0]
+    return root / "published" / f"{month:%Y-%m}", month
+
+
+def planted(generated) -> list[tuple[str, str]]:
+    """A département with a planted neglected service, and its région."""
+    _, truth, con = generated
+    departement = truth["neglected"][0]["departement"]
+    region = con.execute("select parent_code from marts.dim_territories where "
+                         "territory_level = 'departement' and territory_code = ?",
+                         [departement]).fetchone()[0]
+    return [("departement", departement), ("region", region)]
+
+
+def test_every_territory_has_a_report_every_month(generated):
+    root, _, con = generated
+    expected = {f"{level}-{code}.html" for level, code in con.execute(
+        "select territory_level, territory_code from marts.dim_territories "
+        "where territory_level in ('departement', 'region')").fetchall()}
+    months = [m for (m,) in con.execute(
+        "select distinct month from marts.territory_indicators").fetchall()]
+    for month in months:
+        folder = root / "published" / f"{month:%Y-%m}" / "rapports"
+        assert {path.name for path in folder.iterdir()} == expected, month
+
+
+def test_reports_are_self_contained(last_month):
+    folder, _ = last_month
+    for path in sorted((folder / "rapports").glob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        assert "default-src 'none'" in html, path.name  # the browser may fetch nothing
+        assert not re.search(r"<script|\bsrc=|https?://|<link rel=\"stylesheet", html), path.name
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["departement", "region"])
+def test_a_report_loads_in_chromium_and_shows_the_funder_values(generated, last_month,
+                                                                 browser, which):
+    folder, month = last_month
+    level, code = planted(generated)[which]
+    path = folder / "rapports" / f"{level}-{code}.html"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watched = watch(page)
+    page.goto(path.as_uri(), wait_until="load")
+    page.screenshot(path=screenshot_path(f"report-{level}-{code}"), full_page=True)
+    assert watched.errors == []
+    assert watched.requests == [path.as_uri()]
+
+    _, _, con = generated
+    name = con.execute("select territory_name from marts.dim_territories where "
+                       "territory_level = ? and territory_code = ?", [level, code]).fetchone()[0]
+    assert name in page.locator("h1").inner_text()
+    assert page.locator("#essentiel .card").count() == len(HEADLINE)
+    assert page.locator("svg.network circle").count() > 0
+    assert page.locator("#delaisses table tbody tr").count() > 0
+    # Each indicator: masked exactly where the funder file suppresses it.
+    published = pl.read_parquet(folder / "indicators.parquet").filter(
+        pl.col("territory_level") == level, pl.col("territory_code") == code,
+        pl.col("window_months") == 12)
+    for row in published.iter_rows(named=True):
+        shown = page.locator(f"tr#{row['indicator']} td.num").inner_text()
+        assert (shown == "masqué") == row["suppressed"], (row["indicator"], shown)
+        if row["indicator"] == "referrals" and not row["suppressed"]:
+            assert shown.replace("\u202f", "") == f"{row['value']:.0f}"
+    assert published.filter("suppressed").height > 0  # the masked case is exercised
+    page.close()
+
+
+def test_no_count_below_min_cell_in_the_tables(last_month):
+    folder, _ = last_month
+    cells = [cell for path in sorted((folder / "rapports").glob("*.html"))
+             for cell in re.findall(r'<td class="num count">(.*?)</td>',
+                                    path.read_text(encoding="utf-8"))]
+    assert cells
+    for cell in cells:
+        assert cell == "moins de 11" or int(cell.replace("\u202f", "")) >= 11, cell
