@@ -78,9 +78,10 @@ def home_files(small_home):
     return oracle.HomeFiles(small_home)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian chromium (tests/browser.py)."""
+    """Headless Debian chromium (tests/browser.py), per module: Playwright's event loop must
+    be gone before Dagster runs in process again."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import FLAGS, chromium_path

@@ -111,13 +111,17 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[str]) -> list[_Deli
     return deliveries
 
 
-def _read(delivery: _Delivery, kind: ExportKind,
+def _read(home: Home, delivery: _Delivery, kind: ExportKind,
           profiles: dict[str, Profile]) -> pl.DataFrame | UnreadableFile:
+    """The file's rows with its ``file`` and ``exporter_id`` (run in a worker thread)."""
+    exporter_id = delivery.path.parent.name
     try:
-        return read_export(delivery.path, kind, profiles.get(delivery.path.parent.name,
-                                                             Profile()))
+        rows = read_export(delivery.path, kind, profiles.get(exporter_id, Profile()))
     except UnreadableFile as problem:
         return problem
+    return rows.with_columns(
+        pl.lit(delivery.path.relative_to(home.root).as_posix()).alias("file"),
+        pl.lit(exporter_id).alias("exporter_id"))
 
 
 def ingest_landing(
@@ -141,7 +145,8 @@ def ingest_landing(
             con.execute(rows_ddl(kind))
             deliveries = _new_deliveries(home, kind, known)
             batches: list[pl.DataFrame] = []
-            results = pool.map(lambda delivery: _read(delivery, kind, profiles), deliveries)
+            results = pool.map(lambda delivery: _read(home, delivery, kind, profiles),
+                               deliveries)
             for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
                 relative = delivery.path.relative_to(home.root).as_posix()
                 exporter_id = delivery.path.parent.name
@@ -152,9 +157,7 @@ def ingest_landing(
                     outcome = FileOutcome(relative, kind.name, exporter_id, status, None, error)
                     progress(f"{status} {error}")
                 else:
-                    batches.append(result.with_columns(
-                        pl.lit(relative).alias("file"), pl.lit(exporter_id).alias("exporter_id")
-                    ))
+                    batches.append(result)
                     outcome = FileOutcome(relative, kind.name, exporter_id, "loaded", result.height)
                 outcomes.append(outcome)
                 file_rows.append((relative, kind.name, exporter_id, delivery.sha256,

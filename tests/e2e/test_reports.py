@@ -5,6 +5,7 @@ import re
 
 import polars as pl
 import pytest
+from markupsafe import escape
 
 from pipelines.publish.figures import HEADLINE
 from tests.browser import screenshot_path, watch
@@ -80,6 +81,25 @@ def test_a_report_loads_in_chromium_and_shows_the_funder_values(generated, last_
             assert shown.replace("\u202f", "") == f"{row['value']:.0f}"
     assert published.filter("suppressed").height > 0  # the masked case is exercised
     page.close()
+
+
+def test_the_planted_neglected_services_are_named_in_their_territorys_report(generated,
+                                                                            last_month):
+    _, truth, con = generated
+    folder, _ = last_month
+    for planted_pair in truth["neglected"]:
+        service, label = con.execute(
+            "select s.name, coalesce(c.label, ?) from marts.dim_services s left join "
+            "staging.stg_reference__need_codes c on c.code = ? where s.service_id = ?",
+            [planted_pair["need"], planted_pair["need"], planted_pair["service_id"]]).fetchone()
+        for level in ("departement", "region"):
+            html = (folder / "rapports" / f"{level}-{planted_pair[level]}.html").read_text(
+                encoding="utf-8")
+            section = html[html.index('id="delaisses"'):html.index('id="concentration"')]
+            need = section[section.index(f"<h3>{escape(label)}</h3>"):]
+            rows = need[:need.index("</table>")]
+            assert re.search(rf"<tr><td>{re.escape(escape(service))}</td>.*<td>délaissé</td>"
+                             "</tr>", rows), (level, service, label)
 
 
 def test_no_count_below_min_cell_in_the_tables(last_month):
