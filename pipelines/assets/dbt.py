@@ -114,21 +114,29 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=["published", "dbt_docs"], group_name="publication", kinds={"dbt", "html"},
-        deps=[*indicator_marts.keys, *warehouse_models.keys], pool="warehouse",
+        deps=indicator_marts.keys, pool="warehouse",  # built after every other model
         description="The warehouse's documentation, table by table and column by column "
                     "(`dbt docs generate --static`), as one file that opens without a "
                     "server: `<home>/published/dbt-docs/index.html`.",
     )
-    def dbt_docs(home: HomeResource) -> dg.MaterializeResult:
+    def dbt_docs(context: dg.AssetExecutionContext, home: HomeResource):
         resolved = home.get_home()
+        published = resolved.published / "dbt-docs" / "index.html"
+        # The pages describe the project (models, columns, their types), which changes only
+        # with the project, and the project's manifest is rewritten whenever it does.
+        if published.exists() and (published.stat().st_mtime
+                                   > dbt_project.manifest_path.stat().st_mtime):
+            context.log.info(f"{published} is up to date with the dbt project")
+            return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(
+                str(published)), "regenerated": False})
         # The builds' target folder: dbt reuses their parse instead of parsing again.
         _home_dbt(resolved).cli(["docs", "generate", "--static"],
                                 target_path=resolved.dbt_target_dir).wait()
-        published = resolved.published / "dbt-docs" / "index.html"
         published.parent.mkdir(parents=True, exist_ok=True)
         partial = published.with_suffix(".tmp")
         shutil.copyfile(resolved.dbt_target_dir / "static_index.html", partial)
         os.replace(partial, published)  # a reader never sees half a page
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(published))})
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(published)),
+                                              "regenerated": True})
 
     return [warehouse_models, indicator_marts, dbt_docs]

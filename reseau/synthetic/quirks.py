@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -65,11 +66,13 @@ def disguise_exports(home: Path, rng, redelivery: dict) -> dict:
                                                                       strict=True)}
     bad_rows = _plant_bad_rows(home, rng)
     hints = dict(zip(exporters, (rng.random(len(exporters)) < 0.5).tolist(), strict=True))
-    renamed = {}
-    for path in sorted(landing.glob("*/*/*.csv")):
-        exporter = path.parent.name
-        new_path = _rewrite(path, formats[exporter], excel_hint=hints[exporter])
-        renamed[path.relative_to(home).as_posix()] = new_path.relative_to(home).as_posix()
+    paths = sorted(landing.glob("*/*/*.csv"))
+    # Files are independent: rewrite them in threads (polars and file writes release the GIL).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        new_paths = pool.map(lambda path: _rewrite(path, formats[path.parent.name],
+                                                   excel_hint=hints[path.parent.name]), paths)
+        renamed = {path.relative_to(home).as_posix(): new_path.relative_to(home).as_posix()
+                   for path, new_path in zip(paths, new_paths, strict=True)}
     for key in ("original_file", "corrected_file"):
         if key in redelivery:
             redelivery[key] = renamed.get(redelivery[key], redelivery[key])
@@ -186,8 +189,8 @@ def _write_xlsx(table: pl.DataFrame, path: Path) -> None:
     import openpyxl
 
     dates = {FRENCH[c] for c in DATE_COLUMNS}
-    book = openpyxl.Workbook()
-    sheet = book.active
+    book = openpyxl.Workbook(write_only=True)  # streams rows: faster, same file
+    sheet = book.create_sheet()
     sheet.append(table.columns)
     for row in table.iter_rows():
         cells = []
