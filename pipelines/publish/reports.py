@@ -59,10 +59,6 @@ def _count(value: int, min_cell: int) -> str:
     return f"{value:,}".replace(",", "\u202f") if value >= min_cell else f"moins de {min_cell}"
 
 
-def _sits_in(level: str, code: str) -> pl.Expr:
-    return pl.col(level) == code
-
-
 def _neglected(tables: MonthTables, level: str, code: str) -> list[dict]:
     rows = tables.neglected.filter(pl.col("territory_level") == level,
                                    pl.col("territory_code") == code)
@@ -80,16 +76,14 @@ def _neglected(tables: MonthTables, level: str, code: str) -> list[dict]:
 
 def _territory_links(tables: MonthTables, level: str, code: str) -> pl.DataFrame:
     """Links sent by the territory's services, with at least ``min_cell`` referrals."""
-    inside = tables.services.filter(_sits_in(level, code))["service_id"]
+    inside = tables.services.filter(pl.col(level) == code)["service_id"]
     names = tables.services.select("service_id", "name", "sector", level)
     return (
         tables.links.filter(pl.col("origin_service_id").is_in(inside.implode()),
                             pl.col("referrals") >= tables.min_cell)
         .join(tables.sent, left_on="origin_service_id", right_on="service_id", how="left")
-        .join(names.rename(lambda c: f"origin_{c}"), left_on="origin_service_id",
-              right_on="origin_service_id", how="left")
-        .join(names.rename(lambda c: f"target_{c}"), left_on="target_service_id",
-              right_on="target_service_id", how="left")
+        .join(names.rename(lambda c: f"origin_{c}"), on="origin_service_id", how="left")
+        .join(names.rename(lambda c: f"target_{c}"), on="target_service_id", how="left")
         .with_columns((pl.col("referrals") / pl.col("referrals_sent")).alias("share"))
     )
 
@@ -97,7 +91,7 @@ def _territory_links(tables: MonthTables, level: str, code: str) -> pl.DataFrame
 def _link_row(row: dict, min_cell: int) -> dict:
     return {"origin": row["origin_name"], "target": row["target_name"],
             "referrals": _count(row["referrals"], min_cell),
-            "share": f"{100 * row['share']:.0f}\u202f%".replace(".", ","),
+            "share": f"{100 * row['share']:.0f}\u202f%",
             "convention": "oui" if row["has_convention"] else "non"}
 
 
