@@ -51,8 +51,7 @@ def ui(tiny_run, tmp_path_factory):
         # Its own process group: `dagster dev` starts the webserver and daemon as children.
         process = subprocess.Popen(
             [str(reseau), "ui", "--home", str(root), "--port", url.rsplit(":", 1)[1]],
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1"})
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_until_up(url, process, log)
         yield url
