@@ -38,15 +38,14 @@ def screenshot_path(name: str) -> Path:
 
 @dataclass
 class Watched:
-    """A page with what went wrong on it: console errors, uncaught exceptions, requests."""
+    """What went wrong on a page: console errors, uncaught exceptions, and its requests."""
 
-    page: object
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
 
 
 def watch(page) -> Watched:
-    watched = Watched(page)
+    watched = Watched()
     page.on("console", lambda message: message.type == "error"
             and watched.errors.append(f"console: {message.text}"))
     page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))

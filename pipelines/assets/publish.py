@@ -1,5 +1,6 @@
 """Funder files and reports: each month's published indicators, with disclosure control."""
 
+from dataclasses import replace
 from datetime import date
 
 import dagster as dg
@@ -9,6 +10,7 @@ from pipelines.partitions import monthly_partitions
 from pipelines.publish.funder_files import funder_long, write_month
 from pipelines.publish.reports import MonthTables, write_reports
 from pipelines.resources import HomeResource
+from reseau_metrics.windows import add_months
 
 INDICATOR_MARTS = [["marts", "territory_indicators"], ["marts", "dim_territories"],
                    ["marts", "indicator_catalogue"]]
@@ -58,18 +60,14 @@ def funder_files(context: dg.AssetExecutionContext, home: HomeResource):
     })
 
 
-def _month_tables(con, month: date, protected: pl.DataFrame, min_cell: int) -> MonthTables:
+def _month_tables(con, month: date, protected: pl.DataFrame, base: MonthTables) -> MonthTables:
+    """``base`` (the tables every month shares) with ``month``'s own rows."""
     def read(sql: str) -> pl.DataFrame:
-        return con.execute(sql, [month] if "?" in sql else []).pl()
+        return con.execute(sql, [month]).pl()
 
-    return MonthTables(
-        month=month,
-        protected=protected.filter(pl.col("month").is_between(
-            pl.lit(month).dt.offset_by("-11mo"), pl.lit(month))),
-        catalogue=read("select * from marts.indicator_catalogue"),
-        territories=read("select * from marts.dim_territories"),
-        services=read("select service_id, name, sector, departement, region "
-                      "from marts.dim_services"),
+    return replace(
+        base, month=month,
+        protected=protected.filter(pl.col("month").is_between(add_months(month, -11), month)),
         neglected=read(
             "select n.*, coalesce(c.label, n.need) as need_label "
             "from marts.neglected_services n left join staging.stg_reference__need_codes c "
@@ -78,7 +76,6 @@ def _month_tables(con, month: date, protected: pl.DataFrame, min_cell: int) -> M
                    "and window_months = 12"),
         sent=read("select service_id, referrals_sent from marts.service_indicators "
                   "where month = ? and window_months = 12"),
-        min_cell=min_cell,
     )
 
 
@@ -102,13 +99,19 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
     resolved = home.get_home()
     months = [date.fromisoformat(key) for key in sorted(context.partition_keys)]
     with home.connect() as con:
-        protected = _protected(con, pl.select(pl.lit(months[0]).dt.offset_by("-11mo")).item(),
-                               months[-1], resolved.min_cell)
+        protected = _protected(con, add_months(months[0], -11), months[-1], resolved.min_cell)
+        empty = pl.DataFrame()
+        base = MonthTables(
+            month=months[0], protected=empty, neglected=empty, links=empty, sent=empty,
+            catalogue=con.execute("select * from marts.indicator_catalogue").pl(),
+            territories=con.execute("select * from marts.dim_territories").pl(),
+            services=con.execute("select service_id, name, sector, departement, region "
+                                 "from marts.dim_services").pl(),
+            min_cell=resolved.min_cell)
         written = 0
         for number, month in enumerate(months, 1):
             folder = resolved.published / f"{month:%Y-%m}"
-            paths = write_reports(folder, _month_tables(con, month, protected,
-                                                        resolved.min_cell))
+            paths = write_reports(folder, _month_tables(con, month, protected, base))
             written += len(paths)
             context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
                              f"{month:%Y-%m} in {folder / 'rapports'}")

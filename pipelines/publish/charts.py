@@ -101,15 +101,13 @@ def network_svg(nodes: Sequence[Node], edges: Sequence[Edge], width: int = 760,
     layout = nx.spring_layout(graph.to_undirected(), weight="weight", seed=7)
     # Room for the names written above the discs, centred on them.
     margin_x, margin_y = 150, 40
-    xs = [x for x, _ in layout.values()]
-    ys = [y for _, y in layout.values()]
+    low_x, low_y = (min(axis) for axis in zip(*layout.values(), strict=True))
+    high_x, high_y = (max(axis) for axis in zip(*layout.values(), strict=True))
 
     def place(service_id: str) -> tuple[float, float]:
         x, y = layout[service_id]
-        spread_x = (max(xs) - min(xs)) or 1.0
-        spread_y = (max(ys) - min(ys)) or 1.0
-        return (margin_x + (width - 2 * margin_x) * (x - min(xs)) / spread_x,
-                margin_y + (height - 2 * margin_y) * (y - min(ys)) / spread_y)
+        return (margin_x + (width - 2 * margin_x) * (x - low_x) / ((high_x - low_x) or 1.0),
+                margin_y + (height - 2 * margin_y) * (y - low_y) / ((high_y - low_y) or 1.0))
 
     volume = dict.fromkeys(graph.nodes, 0)
     for edge in edges:

@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 
 from pipelines.publish.charts import trend_svg
+from reseau_metrics.windows import add_months
 
 #: The three forms of network of the seed analyses (indicators.md), in report order.
 FORMS = (
@@ -52,11 +53,6 @@ def formatter(indicator: str, unit: str):
     return lambda value: french(value, 0)
 
 
-def _months_before(month: date, count: int) -> list[date]:
-    index = month.year * 12 + month.month - 1
-    return [date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
-
-
 def indicator_rows(protected: pl.DataFrame, catalogue: pl.DataFrame, level: str, code: str,
                    month: date) -> dict[str, dict]:
     """Per indicator: label, definition, the month's 12-month value as text (or why it is
@@ -64,7 +60,7 @@ def indicator_rows(protected: pl.DataFrame, catalogue: pl.DataFrame, level: str,
     mine = protected.filter(pl.col("territory_level") == level,
                             pl.col("territory_code") == code,
                             pl.col("window_months") == WINDOW)
-    months = _months_before(month, WINDOW)
+    months = [add_months(month, back) for back in range(1 - WINDOW, 1)]
     series = {
         indicator: {row["month"]: (row["value"], row["suppressed"])
                     for row in rows.iter_rows(named=True)}
