@@ -86,6 +86,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from pipelines.ingest.prepare import prepare_export, read_key
+
+    report = prepare_export(Path(args.source), Path(args.destination),
+                            read_key(Path(args.key_file)), software=args.software)
+    text = report.text()
+    print(text)
+    if args.report:
+        Path(args.report).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from reseau.runner import dagster_home
 
@@ -130,6 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stage", choices=["ingest", "dbt", "indicators"],
                      help="run one stage only (benchmarks, debugging); nothing is published")
     run.set_defaults(handler=cmd_run)
+
+    prepare = commands.add_parser(
+        "prepare", help="(for a service) remove names from a raw export before sending it",
+        description="Run by a service on its own machine, on a raw export of DORA or les "
+                    "emplois de l'inclusion: replaces people and workers by pseudonyms under "
+                    "the linkage key shared by the observatory's services, drops names, "
+                    "contacts, birth dates and free text, and writes a CSV to deliver.")
+    prepare.add_argument("source", metavar="IN", help="the raw export (XLSX, JSON or CSV)")
+    prepare.add_argument("destination", metavar="OUT",
+                         help="the prepared file, or a folder that receives <IN name>.csv")
+    prepare.add_argument("--key-file", required=True, metavar="K",
+                         help="the linkage key file shared by the observatory's services")
+    prepare.add_argument("--software", choices=["auto", "dora", "emplois"], default="auto",
+                         help="the software that wrote the export (default: recognised from "
+                              "its headers)")
+    prepare.add_argument("--report", metavar="FILE",
+                         help="also write the report of what was removed to FILE")
+    prepare.set_defaults(handler=cmd_prepare)
 
     ui = commands.add_parser("ui", help="start the Dagster UI for a home")
     ui.add_argument("--home")

@@ -11,12 +11,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import polars as pl
+
 
 def normalise_header(header: str) -> str:
-    """Lower-case, strip accents and drop everything but letters and digits."""
+    """Lower-case, strip accents and drop everything but letters and digits.
+
+    Headers, status words, placeholders and aliases are all compared in this form, so
+    ``Action préalable à l’embauche`` (typographic apostrophe) and ``action prealable a
+    l'embauche`` are one word.
+    """
     decomposed = unicodedata.normalize("NFKD", header.strip().lstrip("\ufeff"))
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return re.sub(r"[^a-z0-9]", "", ascii_only.lower())
+
+
+def fold(expression: pl.Expr) -> pl.Expr:
+    """:func:`normalise_header` as a polars expression, for whole columns of values."""
+    return (expression.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+            .str.to_lowercase().str.replace_all(r"[^a-z0-9]", ""))
 
 
 @dataclass(frozen=True)
@@ -70,12 +83,14 @@ REFERRALS = ExportKind(
         Column("origin_service_id", True, ("service_orienteur",)),
         Column("target_service_id", True, ("service_destinataire",)),
         Column("person_id", True, ("id_personne",), pseudonym=True),
-        Column("needs", True, ("besoins",)),
+        # Optional since real software exports none (data-contract.md, "Real exports").
+        Column("needs", False, ("besoins",)),
         Column("professional_id", False, ("id_professionnel",), pseudonym=True),
         Column("status", False, ("statut",)),
         Column("decision_date", False, ("date_decision",)),
         Column("refusal_reason", False, ("motif_refus",)),
         Column("person_commune", False, ("commune_personne",)),
+        Column("person_postcode", False, ("code_postal_personne", "code_postal")),
     ),
 )
 
@@ -90,6 +105,7 @@ SUPPORTS = ExportKind(
         Column("supporter_kind", True, ("type_aidant",)),
         Column("supporter_id", True, ("id_aidant",), pseudonym=True),
         Column("person_commune", False, ("commune_personne",)),
+        Column("person_postcode", False, ("code_postal_personne", "code_postal")),
     ),
 )
 
