@@ -37,14 +37,15 @@ How the rule is read, decision by decision:
    when the previous window reaches before the data, on a base of ``min_cell`` or more):
    nothing is shown, so nothing is hidden.
 5. **Secondary suppression** applies to the additive counts, ``ADDITIVE_INDICATORS``:
-   ``referrals`` and ``supports``. Each referral and each support sits in exactly one
-   département, so a région's value is the sum of its départements' values and a single
-   hidden département is the région minus the published ones. The other counts are not
-   additive and are left to the primary rule: ``persons`` (a person referred in two
-   départements is one person of the région), ``neglected_services`` (expectations are
-   computed per territory), ``dormant_conventions`` (a convention between two départements
-   counts in both) and ``ruptured_links`` (a pair seen in two départements is one pair of
-   the région). Ratios are not sums of their parts.
+   ``referrals`` and ``supports``. Each referral and each support sits in at most one
+   département (none when its postcode's communes lie in two départements: it then counts
+   for the région only), so a région's value is at least the sum of its départements' values
+   and a single hidden département is at most the région minus the published ones. The
+   other counts are not additive and are left to the primary rule: ``persons`` (a person
+   referred in two départements is one person of the région), ``neglected_services``
+   (expectations are computed per territory), ``dormant_conventions`` (a convention between
+   two départements counts in both) and ``ruptured_links`` (a pair seen in two départements
+   is one pair of the région). Ratios are not sums of their parts.
 6. A **group** is (région, month, window, indicator), its départements read from
    ``territories`` (``parent_code``, as in ``marts.dim_territories``). A group is looked at
    only when its région total is published (present, not null, not suppressed). When

@@ -25,8 +25,8 @@ _LEVEL_COLUMNS = list(LEVELS.values())
 _WHERE = ["territory_level", "territory_code"]
 
 
-_PAIR_COUNTS = ["referrals", "out_of_mission", "accepted", "refused", "cross_sector",
-                "with_convention"]
+_PAIR_COUNTS = ["referrals", "out_of_mission", "mission_known", "needs_covered", "accepted",
+                "refused", "cross_sector", "with_convention"]
 
 
 def pair_counts(referrals: pl.DataFrame, services: pl.DataFrame) -> pl.DataFrame:
@@ -36,8 +36,10 @@ def pair_counts(referrals: pl.DataFrame, services: pl.DataFrame) -> pl.DataFrame
     ----------
     referrals
         One row per valid referral (``marts.fct_referrals``): ``month``, the level columns,
-        ``origin_service_id``, ``target_service_id``, ``status``, ``out_of_mission`` and
-        ``has_convention``.
+        ``origin_service_id``, ``target_service_id``, ``status``, ``out_of_mission`` (null
+        when the referral declares no need), ``has_convention`` and, optionally,
+        ``needs_covered`` (its needs, declared or inferred, and its commune are known, so
+        that it enters the neglected services; absent: every referral is covered).
     services
         ``service_id`` and ``sector`` of every service.
 
@@ -45,6 +47,7 @@ def pair_counts(referrals: pl.DataFrame, services: pl.DataFrame) -> pl.DataFrame
     -------
     polars.DataFrame
         Per ``month``, level columns and pair: ``referrals``, ``out_of_mission``,
+        ``mission_known`` (referrals whose ``out_of_mission`` is known), ``needs_covered``,
         ``accepted``, ``refused``, ``cross_sector`` (origin and target of different
         sectors) and ``with_convention``.
 
@@ -63,7 +66,7 @@ def pair_counts(referrals: pl.DataFrame, services: pl.DataFrame) -> pl.DataFrame
     ...     "has_convention": [True, True]})
     >>> services = pl.DataFrame({"service_id": ["a", "b"], "sector": ["logement", "sante"]})
     >>> pair_counts(referrals, services).select(_PAIR_COUNTS).row(0)
-    (2, 1, 1, 1, 2, 2)
+    (2, 1, 2, 2, 1, 1, 2, 2)
     """
     sectors = services.select("service_id", "sector")
     return (
@@ -76,6 +79,9 @@ def pair_counts(referrals: pl.DataFrame, services: pl.DataFrame) -> pl.DataFrame
         .agg(
             pl.len().alias("referrals"),
             pl.col("out_of_mission").sum(),
+            pl.col("out_of_mission").is_not_null().sum().alias("mission_known"),
+            (pl.col("needs_covered").sum() if "needs_covered" in referrals.columns
+             else pl.len()).alias("needs_covered"),
             (pl.col("status") == "accepted").sum().alias("accepted"),
             (pl.col("status") == "refused").sum().alias("refused"),
             (pl.col("_from") != pl.col("_to")).sum().alias("cross_sector"),

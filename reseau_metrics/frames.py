@@ -47,7 +47,8 @@ def stack_levels(frame: pl.DataFrame, levels: Mapping[str, str] = LEVELS) -> pl.
     -----
     A row counts in each territory that contains it: its département and its région
     (indicators.md, "Frame"). Aggregating after stacking gives every level at once; nothing
-    is summed across levels.
+    is summed across levels. A row whose code is null at a level (a postcode whose communes
+    lie in two départements of one région) counts only at the levels where it is known.
 
     Examples
     --------
@@ -60,7 +61,7 @@ def stack_levels(frame: pl.DataFrame, levels: Mapping[str, str] = LEVELS) -> pl.
     pieces = [
         frame.with_columns(
             pl.lit(level).alias("territory_level"), pl.col(column).alias("territory_code")
-        ).drop(level_columns)
+        ).drop(level_columns).filter(pl.col("territory_code").is_not_null())
         for level, column in levels.items()
     ]
     return pl.concat(pieces, how="vertical")

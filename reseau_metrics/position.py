@@ -86,7 +86,8 @@ def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFra
     ----------
     pairs
         One row per directed pair of one window: ``origin_service_id``,
-        ``target_service_id``, ``referrals``, ``accepted``, ``refused``, ``out_of_mission``.
+        ``target_service_id``, ``referrals``, ``accepted``, ``refused``, ``out_of_mission``,
+        ``mission_known``.
     by
         Columns that tell windows apart, when ``pairs`` holds several.
 
@@ -96,7 +97,8 @@ def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFra
         ``service_id``, ``referrals_sent``, ``referrals_received``, ``partners_out``,
         ``partners_in``, ``hhi_out`` (``Σ_t (n_{s,t}/n_s)²`` over its targets, null if it
         sent nothing), ``acceptance_rate_received`` (accepted / (accepted + refused) of what
-        it received) and ``out_of_mission_received_rate``.
+        it received) and ``out_of_mission_received_rate`` (over the referrals received that
+        declare a need: ``mission_known``).
 
     Examples
     --------
@@ -104,7 +106,7 @@ def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFra
 
     >>> pairs = pl.DataFrame({"origin_service_id": ["a", "a"], "target_service_id": ["b", "c"],
     ...     "referrals": [3, 1], "accepted": [2, 0], "refused": [1, 0],
-    ...     "out_of_mission": [0, 1]})
+    ...     "out_of_mission": [0, 1], "mission_known": [3, 1]})
     >>> service_positions(pairs).filter(pl.col("service_id") == "a")["hhi_out"][0]
     0.625
     """
@@ -121,6 +123,7 @@ def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFra
         pl.col("accepted").sum().alias("_accepted"),
         pl.col("refused").sum().alias("_refused"),
         pl.col("out_of_mission").sum().alias("_out_of_mission"),
+        pl.col("mission_known").sum().alias("_mission_known"),
     )
     decided = pl.col("_accepted") + pl.col("_refused")
     return (
@@ -130,11 +133,11 @@ def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFra
             .fill_null(0),
             pl.when(decided > 0).then(pl.col("_accepted") / decided)
             .alias("acceptance_rate_received"),
-            pl.when(pl.col("referrals_received") > 0)
-            .then(pl.col("_out_of_mission") / pl.col("referrals_received"))
+            pl.when(pl.col("_mission_known") > 0)
+            .then(pl.col("_out_of_mission") / pl.col("_mission_known"))
             .alias("out_of_mission_received_rate"),
         )
-        .drop("_accepted", "_refused", "_out_of_mission")
+        .drop("_accepted", "_refused", "_out_of_mission", "_mission_known")
     )
 
 
@@ -170,6 +173,7 @@ def link_weights(referrals: pl.DataFrame) -> pl.DataFrame:
         (pl.col("status") == "accepted").sum().alias("accepted"),
         (pl.col("status") == "refused").sum().alias("refused"),
         pl.col("out_of_mission").sum(),
+        pl.col("out_of_mission").is_not_null().sum().alias("mission_known"),
         pl.col("professional_key").drop_nulls().n_unique().alias("distinct_professionals"),
         pl.col("has_convention").any().alias("has_convention"),
     )

@@ -36,7 +36,7 @@ __all__ = [
 INDICATOR_CODES = (
     "referrals", "persons", "hhi_targets", "effective_targets", "top3_target_share",
     "origin_hhi_median", "out_of_mission_rate", "neglected_share", "neglected_services",
-    "reciprocity", "acceptance_rate", "cross_sector_share", "convention_coverage",
+    "needs_coverage", "reciprocity", "acceptance_rate", "cross_sector_share", "convention_coverage",
     "dormant_conventions", "link_stability",
     "supports", "family_support_share", "supporter_top_decile_share", "single_supporter_share",
     "fragile_link_share", "ruptured_links",
@@ -52,7 +52,8 @@ class TerritoryInputs:
 
     - ``referrals``: one row per valid referral: ``month``, ``territory_departement``,
       ``territory_region``, ``origin_service_id``, ``target_service_id``, ``person_key``,
-      ``professional_key``, ``status``, ``has_convention``, ``out_of_mission``.
+      ``professional_key``, ``status``, ``has_convention``, ``out_of_mission`` (null without
+      a declared need) and ``needs_covered`` (see :func:`reseau_metrics.forms.pair_counts`).
     - ``services``: ``service_id``, ``sector``, ``departement``, ``region``.
     - ``conventions``: ``convention_id``, ``service_a``, ``service_b``, ``start_date``,
       ``end_date``.
@@ -121,8 +122,12 @@ def territory_indicators(
     concentration = hhi(per_target, by, "target_service_id")
     top3 = top_share(per_target, by, "target_service_id", k=3)
     origins = origin_hhi_median(pairs, by, "origin_service_id", "target_service_id")
-    oom = out_of_mission_rate(pairs, by)
+    oom = out_of_mission_rate(pairs, by, count="mission_known")
     totals = volume(pairs, by)
+    # The referrals the need-based indicators rest on (declared or inferred needs, and a
+    # known commune): a territory row says how many.
+    coverage = totals.join(volume(pairs, by, "needs_covered").rename({"total": "covered"}),
+                           on=by)
     persons = forms.persons(inputs.referrals, ends, windows)
 
     expected = expected_solicitations(inputs.need_groups, inputs.competent, ends, windows)
@@ -148,6 +153,8 @@ def territory_indicators(
                          pl.col("neglected_pairs"), pl.col("eligible_pairs")),
             as_indicator(neglect, by, "neglected_services", pl.col("neglected_services"),
                          pl.col("neglected_services")),
+            as_indicator(coverage, by, "needs_coverage", pl.col("covered") / pl.col("total"),
+                         pl.col("covered"), pl.col("total")),
             *forms.cooperation(pairs, counts, inputs.services, inputs.conventions,
                                inputs.first_month, ends, windows),
             *forms.solidarity(inputs.supports, ends, windows),

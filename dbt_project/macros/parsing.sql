@@ -11,8 +11,10 @@
 {%- endmacro %}
 
 {% macro fold(column) -%}
-    {#- Case- and accent-insensitive form used to match aliases and vocabulary words. -#}
-    lower(strip_accents(trim({{ column }})))
+    {#- The form in which aliases, names and vocabulary words are compared: no case, no
+        accents, nothing but letters and digits (so ' and ’ are the same), as the Python
+        side's normalise_header. -#}
+    regexp_replace(lower(strip_accents(trim({{ column }}))), '[^a-z0-9]', '', 'g')
 {%- endmacro %}
 
 {% macro split_codes(column) -%}
@@ -23,12 +25,12 @@
 {%- endmacro %}
 
 {% macro canonical_status(column) -%}
-    {#- Canonical words and DORA's; no status stays NULL (a solicitation, left out of
+    {#- Canonical words, DORA's codes and labels; no status stays NULL (a solicitation, left out of
         acceptance); an unknown word gives 'unknown' (quarantined). -#}
     case
         when nullif(trim({{ column }}), '') is null then null
         else
-            case regexp_replace({{ fold(column) }}, '[^a-z]', '', 'g')
+            case {{ fold(column) }}
                 when 'pending' then 'pending'
                 when 'accepted' then 'accepted'
                 when 'refused' then 'refused'
@@ -40,6 +42,10 @@
                 when 'expiree' then 'expired'
                 when 'moderationencours' then 'pending'
                 when 'moderationrejetee' then 'cancelled'
+                -- DORA's labels (its structure-page exports write labels, not codes)
+                when 'ouverteencoursdetraitement' then 'pending'
+                when 'encoursdemoderation' then 'pending'
+                when 'rejeteeparlamoderation' then 'cancelled'
                 else 'unknown'
             end
     end
@@ -52,10 +58,12 @@
         or {{ left }} = split_part({{ right }}, '--', 1))
 {%- endmacro %}
 
-{% macro commune_code(column) -%}
-    {#- A 4-digit code lost its leading zero in a spreadsheet: 1053 is 01053. -#}
+{% macro five_digit_code(column) -%}
+    {#- A commune code or a postcode as a spreadsheet may have turned it into a number:
+        1053 and 1053.0 are 01053, 59350.0 is 59350; other values are kept as written. -#}
     case
-        when regexp_full_match(trim({{ column }}), '[0-9]{4}') then '0' || trim({{ column }})
+        when regexp_full_match(trim({{ column }}), '[0-9]{4,5}(\.0+)?')
+            then lpad(split_part(trim({{ column }}), '.', 1), 5, '0')
         else {{ clean_text(column) }}
     end
 {%- endmacro %}

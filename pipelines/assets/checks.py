@@ -64,7 +64,7 @@ expectation_checks = [
     _delivered_check("support_rows", "delivered_support_rows"),
     _warehouse_check("fct_referrals", "warehouse_referrals",
                      "referral_key, person_key, professional_key, status, month, "
-                     "territory_departement, territory_region"),
+                     "territory_region"),
     _warehouse_check("fct_supports", "warehouse_supports",
-                     "person_key, supporter_key, supporter_kind, month, territory_departement"),
+                     "person_key, supporter_key, supporter_kind, month, territory_region"),
 ]

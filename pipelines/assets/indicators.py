@@ -62,7 +62,8 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
             referrals=read(
                 "select month, territory_departement, territory_region, origin_service_id, "
                 "target_service_id, person_key, professional_key, status, has_convention, "
-                "out_of_mission "
+                "out_of_mission, len(needs) > 0 and territory_commune is not null "
+                "as needs_covered "
                 "from marts.fct_referrals where month between ? and ?", *window),
             services=read("select service_id, sector, departement, region "
                           "from marts.dim_services"),
@@ -78,8 +79,8 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
                               "where month between ? and ?", *window),
             competent=read("select * from intermediate.int_competent_services"),
             territories=read("select territory_level, territory_code from "
-                             "marts.dim_territories where territory_level in "
-                             "('departement', 'region')"),
+                             "marts.dim_territories where observed and territory_level "
+                             "in ('departement', 'region')"),
             first_month=con.execute(
                 "select coalesce(min(month), ?::date) from marts.fct_referrals", [months[0]]
             ).fetchone()[0],

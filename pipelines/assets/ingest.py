@@ -19,6 +19,7 @@ REFERENCE_TABLES = {
     "cog_communes": "INSEE COG communes (latest v_commune_<year>.csv).",
     "cog_departements": "INSEE COG départements.",
     "cog_regions": "INSEE COG régions.",
+    "postcodes": "La Poste's postcode table (postcode -> INSEE commune), shipped with réseau.",
 }
 LANDING_TABLES = {
     "files": "Every delivered file ever seen (by SHA-256), with its outcome.",

@@ -21,7 +21,7 @@ def _protected(con, first: date, last: date, min_cell: int) -> pl.DataFrame:
     indicators = con.execute(
         "select * from marts.territory_indicators where month between ? and ? order by all",
         [first, last]).pl()
-    territories = con.execute("select * from marts.dim_territories").pl()
+    territories = con.execute("select * from marts.dim_territories where observed").pl()
     first_months = dict(con.execute(
         "select 'referrals', min(month) from marts.fct_referrals union all "
         "select 'supports', min(month) from marts.fct_supports").fetchall())
@@ -104,7 +104,7 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
         base = MonthTables(
             month=months[0], protected=empty, neglected=empty, links=empty, sent=empty,
             catalogue=con.execute("select * from marts.indicator_catalogue").pl(),
-            territories=con.execute("select * from marts.dim_territories").pl(),
+            territories=con.execute("select * from marts.dim_territories where observed").pl(),
             services=con.execute("select service_id, name, sector, departement, region "
                                  "from marts.dim_services").pl(),
             min_cell=resolved.min_cell)

@@ -64,8 +64,9 @@ from pipelines.ingest.sectors import (
 FORMS = ("json", "csv", "parquet")
 SERVICES_COLUMNS = ("service_id", "name", "sector", "commune", "competences", "served_area",
                     "capacity", "opened_on", "closed_on")
+# ``offers``: the ids of the structure's data·inclusion services, by which DORA names targets.
 RAW_SERVICES_SCHEMA = {"row_number": pl.Int32, **dict.fromkeys(SERVICES_COLUMNS, pl.String),
-                       "file": pl.String}
+                       "offers": pl.String, "file": pl.String}
 # Fields whose value may identify a person or reach one: never echoed, even in an error.
 CONTACT_FIELDS = frozenset({"telephone", "courriel", "adresse", "complement_adresse",
                             "contact_nom_prenom"})
@@ -320,6 +321,7 @@ def read_directory(folder: Path, sectors_file: Path | None = None
     extension = frozenset({c.value for c in Categorie} | set(EXTRA_NEED_CODES))
     competences: dict[str, set[str]] = {sid: set() for sid in structures}
     zones: dict[str, list[set[str] | None]] = {sid: [] for sid in structures}
+    offers: dict[str, list[str]] = {sid: [] for sid in structures}
     services_name = files["services"].name
     for _, service, extra in _validated(files["services"], Service, issues, extension):
         if service.structure_id not in structures:
@@ -328,6 +330,7 @@ def read_directory(folder: Path, sectors_file: Path | None = None
                 f"structure_id {service.structure_id!r} is not a structure kept from "
                 f"{files['structures'].name}: left out"))
             continue
+        offers[service.structure_id].append(service.id)
         competences[service.structure_id] |= {t.value for t in service.thematiques or ()}
         competences[service.structure_id] |= extra
         zones[service.structure_id].append(
@@ -355,6 +358,7 @@ def read_directory(folder: Path, sectors_file: Path | None = None
             "competences": "|".join(sorted(competences[sid])) or None,
             "served_area": "|".join(sorted(served)) or None,
             "capacity": None, "opened_on": None, "closed_on": None,
+            "offers": "|".join(sorted(offers[sid])) or None,
             "file": files["structures"].name,
         })
     return pl.DataFrame(rows, schema=RAW_SERVICES_SCHEMA), issues

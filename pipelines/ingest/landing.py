@@ -21,8 +21,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS, ExportKind
-from pipelines.ingest.profiles import Profile, load_profiles
-from pipelines.ingest.readers import IdentifyingData, UnreadableFile, read_export
+from pipelines.ingest.profiles import DEFAULT_SERIES, Profile, load_profiles
+from pipelines.ingest.readers import Delivered, IdentifyingData, UnreadableFile, read_delivery
 from reseau.home import Home
 
 FILES_DDL = """
@@ -30,6 +30,8 @@ create table if not exists raw.files (
     file varchar primary key,      -- path relative to the home, as delivered
     kind varchar not null,         -- referrals | supports
     exporter_id varchar not null,  -- folder name under landing/<kind>/
+    series varchar not null,       -- the exporter's export it belongs to (sent, received...)
+    reader varchar,                -- what described it: contract, a profile or an adapter
     sha256 varchar not null,
     delivered_at timestamp not null,
     ingested_at timestamp not null,
@@ -41,7 +43,8 @@ create table if not exists raw.files (
 
 
 FILE_COLUMNS = {
-    "file": pl.String, "kind": pl.String, "exporter_id": pl.String, "sha256": pl.String,
+    "file": pl.String, "kind": pl.String, "exporter_id": pl.String, "series": pl.String,
+    "reader": pl.String, "sha256": pl.String,
     "delivered_at": pl.Datetime("us"), "ingested_at": pl.Datetime("us"),
     "rows_read": pl.Int32, "status": pl.String, "error": pl.String,
 }
@@ -56,6 +59,20 @@ def rows_ddl(kind: ExportKind) -> str:
     )
 
 
+def create_raw_tables(con) -> None:
+    """Create the raw tables, or add the columns a later version of the contract added to
+    those of an existing warehouse (rows loaded before have them empty)."""
+    con.execute("create schema if not exists raw")
+    con.execute(FILES_DDL)
+    con.execute(f"alter table raw.files add column if not exists series varchar "
+                f"default '{DEFAULT_SERIES}'")
+    con.execute("alter table raw.files add column if not exists reader varchar")
+    for kind in EXPORT_KINDS.values():
+        con.execute(rows_ddl(kind))
+        for name in kind.column_names:
+            con.execute(f"alter table raw.{kind.table} add column if not exists {name} varchar")
+
+
 @dataclass(frozen=True)
 class FileOutcome:
     file: str
@@ -64,6 +81,8 @@ class FileOutcome:
     status: str
     rows_read: int | None
     error: str | None = None
+    series: str = DEFAULT_SERIES
+    reader: str | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -112,16 +131,16 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[str]) -> list[_Deli
 
 
 def _read(home: Home, delivery: _Delivery, kind: ExportKind,
-          profiles: dict[str, Profile]) -> pl.DataFrame | UnreadableFile:
+          profiles: dict[str, Profile]) -> Delivered | UnreadableFile:
     """The file's rows with its ``file`` and ``exporter_id`` (run in a worker thread)."""
     exporter_id = delivery.path.parent.name
     try:
-        rows = read_export(delivery.path, kind, profiles.get(exporter_id, Profile()))
+        read = read_delivery(delivery.path, kind, profiles.get(exporter_id, Profile()))
     except UnreadableFile as problem:
         return problem
-    return rows.with_columns(
+    return Delivered(read.rows.with_columns(
         pl.lit(delivery.path.relative_to(home.root).as_posix()).alias("file"),
-        pl.lit(exporter_id).alias("exporter_id"))
+        pl.lit(exporter_id).alias("exporter_id")), read.series, read.reader)
 
 
 def ingest_landing(
@@ -134,15 +153,13 @@ def ingest_landing(
     (polars releases the GIL); all writes happen here, on the one connection.
     """
     profiles = load_profiles(home)  # a wrong profile stops here, before any file is read
-    con.execute("create schema if not exists raw")
-    con.execute(FILES_DDL)
+    create_raw_tables(con)
     known = {row[0] for row in con.execute("select sha256 from raw.files").fetchall()}
     outcomes: list[FileOutcome] = []
     file_rows: list[tuple] = []
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for kind in EXPORT_KINDS.values():
-            con.execute(rows_ddl(kind))
             deliveries = _new_deliveries(home, kind, known)
             batches: list[pl.DataFrame] = []
             results = pool.map(lambda delivery: _read(home, delivery, kind, profiles),
@@ -157,12 +174,15 @@ def ingest_landing(
                     outcome = FileOutcome(relative, kind.name, exporter_id, status, None, error)
                     progress(f"{status} {error}")
                 else:
-                    batches.append(result)
-                    outcome = FileOutcome(relative, kind.name, exporter_id, "loaded", result.height)
+                    batches.append(result.rows)
+                    outcome = FileOutcome(relative, kind.name, exporter_id, "loaded",
+                                          result.rows.height, series=result.series,
+                                          reader=result.reader)
                 outcomes.append(outcome)
-                file_rows.append((relative, kind.name, exporter_id, delivery.sha256,
-                                  delivery.delivered_at, ingested_at, outcome.rows_read,
-                                  outcome.status, outcome.error))
+                file_rows.append((relative, kind.name, exporter_id, outcome.series,
+                                  outcome.reader, delivery.sha256, delivery.delivered_at,
+                                  ingested_at, outcome.rows_read, outcome.status,
+                                  outcome.error))
                 if index % 1000 == 0:
                     progress(f"{kind.name}: read {index}/{len(deliveries)} new files")
             if batches:
@@ -171,7 +191,8 @@ def ingest_landing(
         files = pl.DataFrame(file_rows, orient="row", schema=FILE_COLUMNS)
         con.register("files_batch", files.to_arrow())
         try:
-            con.execute("insert into raw.files select * from files_batch")
+            con.execute(f"insert into raw.files ({', '.join(FILE_COLUMNS)}) "
+                    f"select {', '.join(FILE_COLUMNS)} from files_batch")
         finally:
             con.unregister("files_batch")
     return outcomes
@@ -184,7 +205,8 @@ def _insert_rows(con, kind: ExportKind, rows: pl.DataFrame) -> None:
     con.register("landing_batch", rows.to_arrow())
     try:
         con.execute(
-            f"insert into raw.{kind.table} "
+            f"insert into raw.{kind.table} (file, row_number, exporter_id, "
+            f"{', '.join(kind.column_names)}) "
             f"select file, row_number, exporter_id, {selected} from landing_batch"
         )
     finally:

@@ -27,6 +27,10 @@ EXTRA_NEED_CODES = {
 }
 
 
+DATA = Path(__file__).parent / "data"
+POSTCODES_FILE = DATA / "postcodes" / "codes_postaux_2026.csv"
+
+
 class MissingReference(UserError):
     """A required reference file is absent or unusable; the message says which and how."""
 
@@ -101,7 +105,15 @@ def _services_frame(home: Home, source: Path, issues: list) -> pl.DataFrame:
         issues.append(DirectoryIssue("data-inclusion/", "folder",
                                      "ignored: reference/services.csv is present and wins; "
                                      "remove one of the two"))
-    return _read_text_csv(source)
+    frame = _read_text_csv(source)
+    if "offers" not in frame.columns:  # offers come with a data·inclusion directory only
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("offers"))
+    return frame
+
+
+def postcodes() -> pl.DataFrame:
+    """La Poste's postcode table shipped with réseau (``data/postcodes/``)."""
+    return _read_text_csv(POSTCODES_FILE)
 
 
 def reference_frames(home: Home, issues: list | None = None) -> dict[str, pl.DataFrame]:
@@ -116,6 +128,7 @@ def reference_frames(home: Home, issues: list | None = None) -> dict[str, pl.Dat
         **{name: _read_text_csv(path) for name, path in files.items() if name != "services"},
         "services": _services_frame(home, files["services"], issues),
         "need_codes": need_codes(),
+        "postcodes": postcodes(),
     }
     optional = {
         "conventions": ["convention_id", "service_a", "service_b", "kind", "start_date",

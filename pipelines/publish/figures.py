@@ -16,8 +16,8 @@ FORMS = (
      "situations bien différentes »", (
          "referrals", "persons", "hhi_targets", "effective_targets", "top3_target_share",
          "origin_hhi_median", "out_of_mission_rate", "neglected_share", "neglected_services",
-         "reciprocity", "acceptance_rate", "cross_sector_share", "convention_coverage",
-         "dormant_conventions", "link_stability")),
+         "needs_coverage", "reciprocity", "acceptance_rate", "cross_sector_share",
+         "convention_coverage", "dormant_conventions", "link_stability")),
     ("Réseau personnel des professionnels", "« En cas de départ ou d'absence de la "
      "personne, on constate alors la rupture des liens. »", (
          "fragile_link_share", "ruptured_links")),

@@ -58,12 +58,13 @@ def test_service_positions_by_hand():
     pairs = pl.DataFrame({"origin_service_id": ["a", "a", "b"],
                           "target_service_id": ["b", "c", "c"], "referrals": [3, 1, 2],
                           "accepted": [1, 0, 2], "refused": [1, 1, 0],
-                          "out_of_mission": [0, 1, 0]})
+                          "out_of_mission": [0, 1, 0], "mission_known": [3, 1, 1]})
     rows = {r["service_id"]: r for r in service_positions(pairs).to_dicts()}
-    # c receives 1 (refused, out of mission) from a and 2 (accepted) from b.
+    # c receives 1 (refused, out of mission) from a and 2 (accepted) from b, one of which
+    # declares no need: 1 out of mission over the 2 whose needs are known.
     assert rows["c"]["referrals_received"] == 3 and rows["c"]["partners_in"] == 2
     assert rows["c"]["acceptance_rate_received"] == pytest.approx(2 / 3)
-    assert rows["c"]["out_of_mission_received_rate"] == pytest.approx(1 / 3)
+    assert rows["c"]["out_of_mission_received_rate"] == pytest.approx(1 / 2)
     assert rows["c"]["hhi_out"] is None and rows["c"]["referrals_sent"] == 0
     # a sends 3 and 1: 0.75² + 0.25².
     assert rows["a"]["hhi_out"] == pytest.approx(0.625)

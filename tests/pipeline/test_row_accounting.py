@@ -20,7 +20,6 @@ SERVICES = ["S1", "S2", "S3", "S4", "S5"]
 FAULTS = {
     "no id": ({"referral_id": ""}, "missing required value: referral_id"),
     "no person": ({"person_id": ""}, "missing required value: person_id"),
-    "no needs": ({"needs": ""}, "missing required value: needs"),
     "bad date": ({"referral_date": "2024-02-30"}, "bad date"),
     "unknown service": ({"target_service_id": "S99"}, "unknown service"),
     "unknown need": ({"needs": "pas-un-besoin"}, "unknown need code"),
@@ -32,6 +31,8 @@ rows = st.fixed_dictionaries({
     "origin": st.sampled_from(SERVICES), "target": st.sampled_from(SERVICES),
     "person": st.integers(1, 6), "day": st.integers(1, 3),
     "status": st.sampled_from(["pending", "accepted", "refused", "expired", "cancelled", ""]),
+    # No need is no fault: real software exports none (data-contract.md, "Real exports").
+    "needs": st.sampled_from(["logement-hebergement", ""]),
     "fault": st.none() | st.sampled_from(sorted(FAULTS)),
 }).filter(lambda row: row["origin"] != row["target"])
 files = st.lists(st.tuples(st.sampled_from(["S1", "S2"]), st.sampled_from(["05", "06"]),
@@ -55,7 +56,7 @@ def write_home(root, deliveries) -> list[tuple]:
             values = {"referral_id": f"{exporter}-{index}-{number}",
                       "referral_date": f"2024-{month}-0{row['day']}",
                       "origin_service_id": row["origin"], "target_service_id": row["target"],
-                      "person_id": f"P{row['person']}", "needs": "logement-hebergement",
+                      "person_id": f"P{row['person']}", "needs": row["needs"],
                       "status": row["status"]}
             if row["fault"]:
                 change = dict(FAULTS[row["fault"]][0])

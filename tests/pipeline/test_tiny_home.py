@@ -85,6 +85,9 @@ def test_quarantine_reasons_name_the_problem(tiny_db):
     ("departement", "01", "effective_targets", (1 / 0.375, None, 4)),
     ("departement", "01", "top3_target_share", (1.0, 4, 4)),
     ("departement", "01", "out_of_mission_rate", (0.0, 0, 4)),
+    # Every referral declares its needs and has a known commune: the need-based indicators
+    # rest on all 4.
+    ("departement", "01", "needs_coverage", (1.0, 4, 4)),
     # No origin with 10 referrals: null median over 0 origins.
     ("departement", "01", "origin_hhi_median", (None, None, 0)),
     # Département 02: r3 only, out of mission.
@@ -161,8 +164,8 @@ def test_every_indicator_for_every_territory_month_and_window(tiny_db):
         "select count(*), count(distinct indicator), count(distinct territory_code), "
         "count(distinct month), count(distinct window_months) from marts.territory_indicators"
     ).fetchone()
-    # 21 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
-    assert counts == (21 * 5 * 2 * 2, 21, 5, 2, 2)
+    # 22 indicators × (3 départements + 2 régions) × 2 months × 2 windows.
+    assert counts == (22 * 5 * 2 * 2, 22, 5, 2, 2)
     catalogued = {row[0] for row in tiny_db.execute(
         "select indicator from marts.indicator_catalogue").fetchall()}
     computed = {row[0] for row in tiny_db.execute(

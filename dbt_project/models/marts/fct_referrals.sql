@@ -10,6 +10,10 @@ communes as (
     select * from {{ ref('int_communes_rolled_up') }}
 ),
 
+postcodes as (
+    select * from {{ ref('int_postcodes_located') }}
+),
+
 services as (
     select * from {{ ref('int_services_located') }}
 ),
@@ -23,17 +27,35 @@ needs_matched as (
 ),
 
 territorialised as (
-    -- Territory: the person's commune when it is a known COG commune, else the origin's.
+    -- Territory: the person's commune when it is a known COG commune, else what the communes
+    -- of the person's postcode agree on (commune, département or région), else the origin's
+    -- commune.
     select
         referrals.*,
-        coalesce(person_commune.territory_commune, origin_commune.territory_commune)
-            as territory_commune,
-        coalesce(person_commune.departement, origin_commune.departement)
-            as territory_departement,
-        coalesce(person_commune.region, origin_commune.region) as territory_region
+        case
+            when person_commune.commune is not null then person_commune.territory_commune
+            when postcodes.postcode is not null then postcodes.territory_commune
+            else origin_commune.territory_commune
+        end as territory_commune,
+        case
+            when person_commune.commune is not null then person_commune.departement
+            when postcodes.postcode is not null then postcodes.departement
+            else origin_commune.departement
+        end as territory_departement,
+        case
+            when person_commune.commune is not null then person_commune.region
+            when postcodes.postcode is not null then postcodes.region
+            else origin_commune.region
+        end as territory_region,
+        case
+            when person_commune.commune is not null then 'person_commune'
+            when postcodes.postcode is not null then postcodes.territory_basis
+            else 'origin_service'
+        end as territory_basis
     from referrals
     left join communes as person_commune
         on referrals.person_commune = person_commune.commune
+    left join postcodes on referrals.person_postcode = postcodes.postcode
     inner join services as origin on referrals.origin_service_id = origin.service_id
     left join communes as origin_commune on origin.commune = origin_commune.commune
 ),
@@ -52,6 +74,8 @@ with_convention as (
 ),
 
 within_mission as (
+    -- On declared needs only: a need inferred from the target's one competence matches it
+    -- by construction.
     select distinct referral_needs.referral_key
     from (
         select
@@ -74,15 +98,26 @@ final as (
         territorialised.origin_service_id,
         territorialised.target_service_id,
         territorialised.person_key,
-        territorialised.needs,
+        -- No need exported: the target's competence when it has exactly one, else none.
+        case
+            when len(territorialised.needs) > 0 then territorialised.needs
+            when len(target.competences) = 1 then target.competences
+            else []::varchar[]
+        end as needs,
         territorialised.professional_key,
         territorialised.status,
         territorialised.territory_commune,
         territorialised.territory_departement,
         territorialised.territory_region,
         with_convention.referral_key is not null as has_convention,
-        within_mission.referral_key is null as out_of_mission
+        case
+            when len(territorialised.needs) > 0 then within_mission.referral_key is null
+        end as out_of_mission,
+        -- Beyond interfaces.md's columns: how much of the referral is known.
+        len(territorialised.needs) = 0 and len(target.competences) = 1 as needs_inferred,
+        territorialised.territory_basis
     from territorialised
+    inner join services as target on territorialised.target_service_id = target.service_id
     left join with_convention on territorialised.referral_key = with_convention.referral_key
     left join within_mission on territorialised.referral_key = within_mission.referral_key
 )

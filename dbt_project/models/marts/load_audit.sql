@@ -31,6 +31,7 @@ final as (
     select
         files.file,
         files.exporter_id,
+        files.series,
         files.sha256,
         files.delivered_at,
         coalesce(files.rows_read, 0)::bigint as rows_read,
@@ -43,7 +44,8 @@ final as (
             when files.rows_read > 0 and counts.rows_superseded = files.rows_read then 'superseded'
             else 'loaded'
         end as status,
-        files.error
+        files.error,
+        files.reader
     from files
     left join counts on files.file = counts.file
 )

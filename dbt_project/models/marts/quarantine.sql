@@ -26,7 +26,8 @@ final as (
             'needs=' || array_to_string(needs, '|'),
             'professional_id=' || coalesce(professional_key, ''),
             'status=' || coalesce(status_text, ''),
-            'person_commune=' || coalesce(person_commune, '')
+            'person_commune=' || coalesce(person_commune, ''),
+            'person_postcode=' || coalesce(person_postcode, '')
         ) as raw
     from referral_rows
     union all
@@ -42,7 +43,8 @@ final as (
             'person_id=' || coalesce(person_key, ''),
             'supporter_kind=' || coalesce(supporter_kind, ''),
             'supporter_id=' || coalesce(supporter_key, ''),
-            'person_commune=' || coalesce(person_commune, '')
+            'person_commune=' || coalesce(person_commune, ''),
+            'person_postcode=' || coalesce(person_postcode, '')
         ) as raw
     from support_rows
 )

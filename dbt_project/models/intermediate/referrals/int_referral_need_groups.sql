@@ -1,5 +1,7 @@
 -- Valid referrals grouped by (month, territory commune, origin, need): the "aggregate first"
--- input of the expected side of neglected services (indicators.md).
+-- input of the expected side of neglected services (indicators.md). Needs are declared or
+-- inferred (fct_referrals); a referral whose commune is not known (a postcode shared by
+-- several communes) has no competent set and is left out, here and on the observed side.
 with
 
 referrals as (
@@ -11,6 +13,7 @@ referrals as (
         origin_service_id,
         unnest(needs) as need
     from {{ ref('fct_referrals') }}
+    where territory_commune is not null
 ),
 
 final as (

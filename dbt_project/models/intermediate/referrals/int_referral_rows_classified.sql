@@ -10,6 +10,7 @@ rows as (
 files as (
     select
         file,
+        series,
         delivered_at
     from {{ ref('stg_landing__files') }}
 ),
@@ -18,8 +19,8 @@ services as (
     select service_id from {{ ref('stg_reference__services') }}
 ),
 
-aliases as (
-    select * from {{ ref('stg_reference__service_aliases') }}
+service_references as (
+    select * from {{ ref('int_service_references') }}
 ),
 
 known_codes as (
@@ -29,24 +30,36 @@ known_codes as (
 resolved as (
     select
         rows.*,
+        files.series,
         files.delivered_at,
-        coalesce(origin_direct.service_id, origin_alias.service_id) as origin_service_id,
-        coalesce(target_direct.service_id, target_alias.service_id) as target_service_id,
+        coalesce(origin_direct.service_id, origin_own.service_id, origin_any.service_id)
+            as origin_service_id,
+        coalesce(target_direct.service_id, target_own.service_id, target_any.service_id)
+            as target_service_id,
         list_filter(rows.needs, code -> not list_contains(known_codes.codes, code))
             as unknown_needs
     from rows
     inner join files on rows.file = files.file
     cross join known_codes
+    -- A directory id, else a name this exporter uses, else a name every exporter may use.
     left join services as origin_direct on rows.origin_reference = origin_direct.service_id
-    left join aliases as origin_alias
+    left join service_references as origin_own
         on
-            rows.exporter_id = origin_alias.exporter_id
-            and {{ fold('rows.origin_reference') }} = origin_alias.alias_folded
+            rows.exporter_id = origin_own.scope
+            and {{ fold('rows.origin_reference') }} = origin_own.reference
+    left join service_references as origin_any
+        on
+            origin_any.scope = '*'
+            and {{ fold('rows.origin_reference') }} = origin_any.reference
     left join services as target_direct on rows.target_reference = target_direct.service_id
-    left join aliases as target_alias
+    left join service_references as target_own
         on
-            rows.exporter_id = target_alias.exporter_id
-            and {{ fold('rows.target_reference') }} = target_alias.alias_folded
+            rows.exporter_id = target_own.scope
+            and {{ fold('rows.target_reference') }} = target_own.reference
+    left join service_references as target_any
+        on
+            target_any.scope = '*'
+            and {{ fold('rows.target_reference') }} = target_any.reference
 ),
 
 reasoned as (
@@ -58,7 +71,6 @@ reasoned as (
             when origin_reference is null then 'missing required value: origin_service_id'
             when target_reference is null then 'missing required value: target_service_id'
             when person_key is null then 'missing required value: person_id'
-            when len(needs) = 0 then 'missing required value: needs'
             when referral_date is null
                 then
                     'bad date: referral_date "' || referral_date_text
@@ -66,11 +78,11 @@ reasoned as (
             when origin_service_id is null
                 then
                     'unknown service: origin "' || origin_reference
-                    || '" is neither a directory id nor an alias of this exporter'
+                    || '" is neither a directory id nor a known name or alias'
             when target_service_id is null
                 then
                     'unknown service: target "' || target_reference
-                    || '" is neither a directory id nor an alias of this exporter'
+                    || '" is neither a directory id nor a known name or alias'
             when len(unknown_needs) > 0
                 then 'unknown need code: ' || array_to_string(unknown_needs, '|')
             when origin_service_id = target_service_id

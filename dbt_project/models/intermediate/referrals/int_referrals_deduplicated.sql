@@ -27,6 +27,9 @@ final as (
         coalesce(
             max(person_commune) filter (where outcome = 'loaded'), max(person_commune)
         ) as person_commune,
+        coalesce(
+            max(person_postcode) filter (where outcome = 'loaded'), max(person_postcode)
+        ) as person_postcode,
         count(*) as exported_rows
     from rows
     group by origin_service_id, target_service_id, person_key, referral_date, month

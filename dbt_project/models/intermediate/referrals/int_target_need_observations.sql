@@ -1,5 +1,6 @@
 -- Observed side of neglected services: per (month, territory commune, target, need n), the
--- valid referrals to that target with a need matching n.
+-- valid referrals to that target with a need matching n (declared or inferred), of a known
+-- commune (as on the expected side, int_referral_need_groups).
 with
 
 referral_needs as (
@@ -12,6 +13,7 @@ referral_needs as (
         target_service_id,
         unnest(needs) as need
     from {{ ref('fct_referrals') }}
+    where territory_commune is not null
 ),
 
 matches as (

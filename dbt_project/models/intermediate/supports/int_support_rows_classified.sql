@@ -9,6 +9,7 @@ rows as (
 files as (
     select
         file,
+        series,
         delivered_at
     from {{ ref('stg_landing__files') }}
 ),
@@ -17,22 +18,27 @@ services as (
     select service_id from {{ ref('stg_reference__services') }}
 ),
 
-aliases as (
-    select * from {{ ref('stg_reference__service_aliases') }}
+service_references as (
+    select * from {{ ref('int_service_references') }}
 ),
 
 resolved as (
     select
         rows.*,
+        files.series,
         files.delivered_at,
-        coalesce(direct.service_id, alias.service_id) as service_id
+        coalesce(direct.service_id, own.service_id, any_exporter.service_id) as service_id
     from rows
     inner join files on rows.file = files.file
     left join services as direct on rows.service_reference = direct.service_id
-    left join aliases as alias
+    left join service_references as own
         on
-            rows.exporter_id = alias.exporter_id
-            and {{ fold('rows.service_reference') }} = alias.alias_folded
+            rows.exporter_id = own.scope
+            and {{ fold('rows.service_reference') }} = own.reference
+    left join service_references as any_exporter
+        on
+            any_exporter.scope = '*'
+            and {{ fold('rows.service_reference') }} = any_exporter.reference
 ),
 
 reasoned as (
@@ -52,7 +58,7 @@ reasoned as (
             when service_id is null
                 then
                     'unknown service: "' || service_reference
-                    || '" is neither a directory id nor an alias of this exporter'
+                    || '" is neither a directory id nor a known name or alias'
             when supporter_kind not in (
                 'famille', 'entourage', 'voisinage', 'benevole', 'pair', 'commerce-local', 'autre'
             ) then 'unknown supporter_kind "' || supporter_kind || '"'

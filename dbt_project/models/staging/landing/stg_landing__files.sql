@@ -9,6 +9,8 @@ final as (
         file,
         kind,
         exporter_id,
+        series,
+        reader,
         sha256,
         delivered_at,
         ingested_at,

@@ -21,7 +21,8 @@ renamed as (
         {{ canonical_status('status') }} as status,
         {{ parse_date('decision_date') }} as decision_date,
         {{ clean_text('refusal_reason') }} as refusal_reason,
-        {{ commune_code('person_commune') }} as person_commune
+        {{ five_digit_code('person_commune') }} as person_commune,
+        {{ five_digit_code('person_postcode') }} as person_postcode
     from source
 ),
 

@@ -16,7 +16,8 @@ renamed as (
         person_id as person_key,
         lower({{ clean_text('supporter_kind') }}) as supporter_kind,
         supporter_id as supporter_key,
-        {{ commune_code('person_commune') }} as person_commune
+        {{ five_digit_code('person_commune') }} as person_commune,
+        {{ five_digit_code('person_postcode') }} as person_postcode
     from source
 ),
 

@@ -1,0 +1,53 @@
+-- Each postcode of La Poste's table, with the territory all its communes agree on
+-- (data-contract.md, "Real exports"): its commune when it has one (arrondissements and
+-- communes déléguées rolled up first), else their département, else their région.
+-- `territory_basis` records which.
+with
+
+postcodes as (
+    select * from {{ ref('stg_reference__postcodes') }}
+),
+
+communes as (
+    select * from {{ ref('int_communes_rolled_up') }}
+),
+
+located as (
+    select
+        postcodes.postcode,
+        communes.territory_commune,
+        communes.departement,
+        communes.region
+    from postcodes
+    inner join communes on postcodes.commune = communes.commune
+),
+
+agreed as (
+    select
+        postcode,
+        count(distinct territory_commune) as communes,
+        count(distinct departement) as departements,
+        count(distinct region) as regions,
+        min(territory_commune) as territory_commune,
+        min(departement) as departement,
+        min(region) as region
+    from located
+    group by postcode
+),
+
+final as (
+    select
+        postcode,
+        case when communes = 1 then territory_commune end as territory_commune,
+        case when departements = 1 then departement end as departement,
+        case when regions = 1 then region end as region,
+        case
+            when communes = 1 then 'postcode'
+            when departements = 1 then 'postcode_departement'
+            else 'postcode_region'
+        end as territory_basis
+    from agreed
+    where regions = 1
+)
+
+select * from final
