@@ -15,11 +15,13 @@ from pipelines.ingest.columns import ExportKind, normalise_header
 from pipelines.ingest.formats import UnreadableFile, read_table
 from pipelines.ingest.identifiers import IdentifyingData, check_identifiers
 from pipelines.ingest.profiles import Profile
+from reseau.home import Limits
 
 __all__ = ["IdentifyingData", "UnreadableFile", "read_export"]
 
 
-def read_export(path: Path, kind: ExportKind, profile: Profile = Profile()) -> pl.DataFrame:
+def read_export(path: Path, kind: ExportKind, profile: Profile = Profile(),
+                limits: Limits = Limits()) -> pl.DataFrame:
     """Return ``row_number`` (1-based, header excluded) and every canonical column, as text.
 
     Headers are renamed by ``profile`` then matched with :func:`normalise_header`; a missing
@@ -27,7 +29,7 @@ def read_export(path: Path, kind: ExportKind, profile: Profile = Profile()) -> p
     (:class:`IdentifyingData`). Columns that are not part of the contract are dropped after
     that check.
     """
-    raw = profile.rename(read_table(path))
+    raw = profile.rename(read_table(path, limits))
     header_map = kind.header_map()
     renamed: dict[str, str] = {}
     for header in raw.columns:
