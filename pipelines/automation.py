@@ -14,6 +14,7 @@ from pipelines.ingest.profiles import InvalidProfile, Profile, load_profiles
 from pipelines.ingest.readers import UnreadableFile, read_export
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import HomeResource
+from reseau.home import Limits
 
 monthly_job = dg.define_asset_job(
     "monthly_indicators",
@@ -30,11 +31,12 @@ monthly_schedule = dg.build_schedule_from_partitioned_job(
 _DATE_COLUMN = {"referrals": "referral_date", "supports": "support_date"}
 
 
-def file_months(path, kind_name: str, profile: Profile = Profile()) -> set[str]:
+def file_months(path, kind_name: str, profile: Profile = Profile(),
+                limits: Limits = Limits()) -> set[str]:
     """Partition keys (YYYY-MM-01) of the months a landed file has rows for."""
     kind = EXPORT_KINDS[kind_name]
     try:
-        dates = read_export(path, kind, profile).select(
+        dates = read_export(path, kind, profile, limits).select(
             pl.col(_DATE_COLUMN[kind_name]).str.strip_chars())
     except UnreadableFile:
         return set()
@@ -74,7 +76,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
     for relative in changed:
         _, kind_name, exporter_id, _ = relative.split("/", 3)
         months |= file_months(resolved.root / relative, kind_name,
-                              profiles.get(exporter_id, Profile()))
+                              profiles.get(exporter_id, Profile()), resolved.limits)
     digest = hashlib.sha256("".join(sorted(changed)).encode()).hexdigest()[:12]
     requests = [
         dg.RunRequest(partition_key=month, run_key=f"{month}:{digest}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from reseau.errors import UserError
@@ -16,11 +16,46 @@ from reseau.errors import UserError
 DEFAULT_SETTINGS = {
     # Funder-facing disclosure threshold (indicators.md, "Publication to funders").
     "min_cell": 11,
+    # Bounds on one delivered file, over the defaults of `Limits` (the `[limits]` table).
+    "limits": {},
 }
 
 
 class HomeError(UserError):
     """A problem the user can fix with the home folder or its settings."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one delivered file may weigh (docs/sources.md, "What happens to bad input"): a
+    file over any limit is rejected, read no further than needed to tell. ``[limits]`` in
+    ``reseau.toml`` raises (or lowers) each one. The defaults leave ten times the room a large
+    région's monthly export takes (tens of MB, a few hundred thousand rows) and keep a hostile
+    file from taking the machine's memory or hours."""
+
+    max_file_bytes: int = 300_000_000       # any file, as delivered
+    max_line_bytes: int = 1_000_000         # one line of a CSV or JSON-lines file
+    max_rows: int = 5_000_000               # rows of a file (an XLSX sheet: blank rows too)
+    max_columns: int = 1_000                # columns of the header
+    max_unzipped_bytes: int = 1_000_000_000  # an XLSX workbook, all its parts unzipped
+    max_zip_ratio: int = 100                # unzipped / zipped size of one part over 1 MiB
+
+    @classmethod
+    def from_table(cls, table, where: str = "reseau.toml") -> Limits:
+        """The defaults, overridden by the ``[limits]`` table of ``where``."""
+        if not isinstance(table, dict):
+            raise HomeError(f"{where}: limits must be a table ([limits] with one key per "
+                            "line): fix or remove it")
+        known = [item.name for item in fields(cls)]
+        for key, value in table.items():
+            if key not in known:
+                raise HomeError(f"{where}: [limits] {key} is not a limit (known: "
+                                f"{', '.join(known)}): fix or remove it")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise HomeError(f"{where}: [limits] {key} = {value!r} is not a positive whole "
+                                f"number (e.g. {key} = {getattr(cls(), key):_}): fix or "
+                                "remove it")
+        return cls(**table)
 
 
 @dataclass(frozen=True)
@@ -48,6 +83,7 @@ class Home:
                 settings.update(tomllib.loads(toml_path.read_text(encoding="utf-8")))
             except tomllib.TOMLDecodeError as exc:
                 raise HomeError(f"{toml_path} is not valid TOML ({exc}): fix or remove it") from exc
+            Limits.from_table(settings["limits"], str(toml_path))  # a bad limit stops here
         return cls(root=path, settings=settings)
 
     # Inputs (data-contract.md)
@@ -103,6 +139,10 @@ class Home:
     @property
     def min_cell(self) -> int:
         return int(self.settings["min_cell"])
+
+    @property
+    def limits(self) -> Limits:
+        return Limits.from_table(self.settings.get("limits", {}))
 
     def ensure_dirs(self) -> None:
         for path in (self.warehouse.parent, self.published, self.dbt_profiles_dir):

@@ -10,13 +10,15 @@ re-keys pseudonyms and keeps count.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import polars as pl
 
@@ -27,7 +29,7 @@ from reseau.home import Home
 
 FILES_DDL = """
 create table if not exists raw.files (
-    file varchar primary key,      -- path relative to the home, as delivered
+    file varchar primary key,      -- path relative to the home, as delivered (printable)
     kind varchar not null,         -- referrals | supports
     exporter_id varchar not null,  -- folder name under landing/<kind>/
     series varchar not null,       -- the exporter's export it belongs to (sent, received...)
@@ -93,22 +95,95 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landed_files(home: Home, kind: ExportKind) -> list[Path]:
-    """Every regular file under ``landing/<kind>/<exporter_id>/``, in a stable order."""
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str, *, name: bool = False) -> str:
+    """``text`` on one line, storable and readable: line breaks, control and invisible
+    characters escaped (``\\n``, ``\\u202e``), bytes of a file name that are not UTF-8 as
+    ``\\xff``. For a ``name``, ``\\`` is doubled too, so that no two names read the same."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char == "\\" and name:
+            out.append("\\\\")
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _landing_entries(home: Home, kind: ExportKind) -> list[tuple[Path, bool]]:
+    """``(path, is a symbolic link)`` for every regular file and every link under
+    ``landing/<kind>/<exporter_id>/``, in a stable order. No link is followed: an exporter
+    folder that is a link is listed as that link, not its content. Hidden names, folders
+    deeper down and anything else (pipes, sockets) are left alone."""
     folder = home.landing / kind.name
     if not folder.is_dir():
         return []
-    return sorted(
-        path for path in folder.glob("*/*") if path.is_file() and not path.name.startswith(".")
-    )
+    entries = []
+    with os.scandir(folder) as exporters:
+        for exporter in exporters:
+            if exporter.name.startswith("."):
+                continue
+            if exporter.is_symlink():
+                entries.append((Path(exporter.path), True))
+            elif exporter.is_dir(follow_symlinks=False):
+                try:
+                    with os.scandir(exporter.path) as files:
+                        entries.extend(
+                            (Path(entry.path), entry.is_symlink()) for entry in files
+                            if not entry.name.startswith(".")
+                            and (entry.is_symlink() or entry.is_file(follow_symlinks=False)))
+                except PermissionError:  # a folder the pipeline may not list: as before
+                    continue
+    return sorted(entries)
+
+
+def landed_files(home: Home, kind: ExportKind) -> list[Path]:
+    """Every regular file under ``landing/<kind>/<exporter_id>/`` (no symbolic link), in a
+    stable order."""
+    return [path for path, link in _landing_entries(home, kind) if not link]
+
+
+_ERROR_SUFFIX = ".error.txt"
+_NAME_MAX = 255  # bytes in one file name
+
+
+def _aside(folder: Path, name: str) -> Path:
+    """A free path for ``name`` in ``folder``, short enough to take ``.error.txt``: an earlier
+    rejected file of the same name is kept, a later one is ``name (2).csv``..."""
+    suffix = PurePath(name).suffix
+    suffix = suffix if len(suffix) <= 16 else ""
+    stem = os.fsencode(name[:len(name) - len(suffix)])
+    for number in itertools.count(1):
+        tail = os.fsencode((f" ({number})" if number > 1 else "") + suffix)
+        room = _NAME_MAX - len(_ERROR_SUFFIX) - len(tail)
+        candidate = folder / os.fsdecode(stem[:room] + tail)
+        if not any(os.path.lexists(path) for path in
+                   (candidate, candidate.with_name(candidate.name + _ERROR_SUFFIX))):
+            return candidate
+    raise AssertionError("unreachable")
 
 
 def _move_aside(home: Home, path: Path, error: str) -> None:
-    """Keep an unreadable file whole, out of landing, with its error next to it."""
-    destination = home.rejected / path.relative_to(home.landing)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(path, destination)
-    destination.with_name(destination.name + ".error.txt").write_text(error + "\n", "utf-8")
+    """Keep an unreadable file whole, out of landing, with its error next to it.
+
+    A symbolic link is moved as the link itself: what it points to is never read, moved or
+    changed. ``path`` comes from listing ``landing/``, so its parts are plain names (no
+    ``/``, never ``..``) and the destination stays under ``rejected/``.
+    """
+    relative = path.relative_to(home.landing)
+    folder = home.rejected / relative.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    destination = _aside(folder, relative.name)
+    shutil.move(path, destination)  # a rename, or for a link a new link: never followed
+    destination.with_name(destination.name + _ERROR_SUFFIX).write_text(error + "\n", "utf-8")
 
 
 @dataclass(frozen=True)
@@ -116,31 +191,58 @@ class _Delivery:
     path: Path
     sha256: str
     delivered_at: datetime
+    file: str  # path relative to the home, printable: what raw.files and the rows record
+    exporter_id: str  # printable folder name
+    refused: str | None = None  # why it is rejected unread (a symbolic link)
 
 
-def _new_deliveries(home: Home, kind: ExportKind, known: set[str]) -> list[_Delivery]:
-    """Landed files whose bytes were never loaded (``known`` grows as they are found)."""
+def _new_deliveries(home: Home, kind: ExportKind, known: set[str],
+                    names: set[str]) -> list[_Delivery]:
+    """Landed files whose bytes were never loaded (``known`` grows as they are found).
+
+    A symbolic link is a delivery refused unread, known by where it is and what it points
+    to (its target is never opened). A file whose name was already recorded with other
+    bytes (an export saved again over the earlier one) is recorded as ``<name> @<digest>``:
+    both deliveries stay in the audit, and re-delivery decides between their rows.
+    """
     deliveries = []
-    for path in landed_files(home, kind):
-        sha = _sha256(path)
+    for path, link in _landing_entries(home, kind):
+        relative = path.relative_to(home.root)
+        refused = None
+        if link:
+            target = os.readlink(path)
+            sha = hashlib.sha256(b"symbolic link\0" + os.fsencode(relative) + b"\0"
+                                 + os.fsencode(target)).hexdigest()
+            refused = (f"a symbolic link (to {printable(target)}), not a file: links in "
+                       "landing/ are never followed; deliver the file itself")
+        else:
+            sha = _sha256(path)
         if sha not in known:
             known.add(sha)
-            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-            deliveries.append(_Delivery(path, sha, mtime))
+            mtime = datetime.fromtimestamp(path.lstat().st_mtime, UTC).replace(tzinfo=None)
+            exporter = relative.parts[2]  # landing/<kind>/<exporter_id>[/<file>]
+            file = printable(relative.as_posix(), name=True)
+            if file in names:
+                file = f"{file} @{sha[:12]}"
+            names.add(file)
+            deliveries.append(_Delivery(path, sha, mtime, file, printable(exporter, name=True),
+                                        refused))
     return deliveries
 
 
 def _read(home: Home, delivery: _Delivery, kind: ExportKind,
           profiles: dict[str, Profile]) -> Delivered | UnreadableFile:
     """The file's rows with its ``file`` and ``exporter_id`` (run in a worker thread)."""
-    exporter_id = delivery.path.parent.name
+    if delivery.refused is not None:
+        return UnreadableFile(delivery.refused)
     try:
-        read = read_delivery(delivery.path, kind, profiles.get(exporter_id, Profile()))
+        read = read_delivery(delivery.path, kind, profiles.get(delivery.exporter_id, Profile()),
+                             home.limits)
     except UnreadableFile as problem:
         return problem
     return Delivered(read.rows.with_columns(
-        pl.lit(delivery.path.relative_to(home.root).as_posix()).alias("file"),
-        pl.lit(exporter_id).alias("exporter_id")), read.series, read.reader)
+        pl.lit(delivery.file).alias("file"),
+        pl.lit(delivery.exporter_id).alias("exporter_id")), read.series, read.reader)
 
 
 def ingest_landing(
@@ -154,21 +256,22 @@ def ingest_landing(
     """
     profiles = load_profiles(home)  # a wrong profile stops here, before any file is read
     create_raw_tables(con)
-    known = {row[0] for row in con.execute("select sha256 from raw.files").fetchall()}
+    recorded = con.execute("select sha256, file from raw.files").fetchall()
+    known = {sha for sha, _ in recorded}
+    names = {file for _, file in recorded}
     outcomes: list[FileOutcome] = []
     file_rows: list[tuple] = []
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for kind in EXPORT_KINDS.values():
-            deliveries = _new_deliveries(home, kind, known)
+            deliveries = _new_deliveries(home, kind, known, names)
             batches: list[pl.DataFrame] = []
             results = pool.map(lambda delivery: _read(home, delivery, kind, profiles),
                                deliveries)
             for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
-                relative = delivery.path.relative_to(home.root).as_posix()
-                exporter_id = delivery.path.parent.name
+                relative, exporter_id = delivery.file, delivery.exporter_id
                 if isinstance(result, UnreadableFile):
-                    error = f"{relative}: {result}"
+                    error = f"{relative}: {printable(str(result))}"
                     _move_aside(home, delivery.path, error)
                     status = "refused" if isinstance(result, IdentifyingData) else "rejected"
                     outcome = FileOutcome(relative, kind.name, exporter_id, status, None, error)
@@ -192,7 +295,7 @@ def ingest_landing(
         con.register("files_batch", files.to_arrow())
         try:
             con.execute(f"insert into raw.files ({', '.join(FILE_COLUMNS)}) "
-                    f"select {', '.join(FILE_COLUMNS)} from files_batch")
+                        f"select {', '.join(FILE_COLUMNS)} from files_batch")
         finally:
             con.unregister("files_batch")
     return outcomes

@@ -20,6 +20,7 @@ from pipelines.ingest.columns import ExportKind, normalise_header
 from pipelines.ingest.formats import UnreadableFile, read_table
 from pipelines.ingest.identifiers import IdentifyingData, check_identifiers
 from pipelines.ingest.profiles import Profile, constant_columns, rename, translate
+from reseau.home import Limits
 
 __all__ = ["Delivered", "IdentifyingData", "UnreadableFile", "read_delivery", "read_export"]
 
@@ -33,16 +34,18 @@ class Delivered:
     reader: str  # "contract", "sources/<exporter>.yml" or "adapter <name>"
 
 
-def read_delivery(path: Path, kind: ExportKind, profile: Profile = Profile()) -> Delivered:
+def read_delivery(path: Path, kind: ExportKind, profile: Profile = Profile(),
+                  limits: Limits = Limits()) -> Delivered:
     """Return the file's rows: ``row_number`` (1-based, header excluded) and every canonical
     column, as text; with the series the file belongs to.
 
     Headers are renamed by the adapter or profile, then matched with
     :func:`normalise_header`; a missing required column makes the whole file unreadable, a
     direct identifier makes it refused (:class:`IdentifyingData`). Columns that are not part
-    of the contract are dropped after that check.
+    of the contract are dropped after that check. ``limits`` bound what reading may take
+    (:class:`reseau.home.Limits`).
     """
-    raw = read_table(path)
+    raw = read_table(path, limits)
     adapter = recognise(raw.columns, kind.name)
     if adapter is not None:
         found = adapter.identifying_column(raw.columns)
@@ -86,6 +89,7 @@ def read_delivery(path: Path, kind: ExportKind, profile: Profile = Profile()) ->
     return Delivered(rows, description.series_of(path.name), reader)
 
 
-def read_export(path: Path, kind: ExportKind, profile: Profile = Profile()) -> pl.DataFrame:
+def read_export(path: Path, kind: ExportKind, profile: Profile = Profile(),
+                limits: Limits = Limits()) -> pl.DataFrame:
     """The rows of :func:`read_delivery`, without the series."""
-    return read_delivery(path, kind, profile).rows
+    return read_delivery(path, kind, profile, limits).rows

@@ -182,12 +182,15 @@ def test_each_form_gives_the_expected_directory(di_home, form):
     frame = reference_frames(di_home, issues)["services"]
     assert frame.columns == ["row_number", "service_id", "name", "sector", "commune",
                              "competences", "served_area", "capacity", "opened_on",
-                             "closed_on", "file"]
+                             "closed_on", "offers", "file"]
     assert frame["row_number"].dtype == pl.Int32
     assert all(dtype == pl.String for dtype in frame.drop("row_number").dtypes)
     assert frame.select("service_id", "name", "sector", "commune", "competences",
                         "served_area").rows() == EXPECTED
     assert frame["row_number"].to_list() == [1, 2, 3, 4, 5, 6]
+    # The ids of each structure's valid services: DORA names its targets by them.
+    assert dict(frame.select("service_id", "offers").iter_rows())["di--ccas"] == \
+        "s-ccas-1|s-ccas-2"
     assert set(frame["file"]) == {f"structures.{form}"}
     assert frame.select("capacity", "opened_on", "closed_on").null_count().row(0) == (6, 6, 6)
 

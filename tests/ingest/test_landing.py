@@ -46,3 +46,20 @@ def test_an_unreadable_file_is_moved_aside_whole_with_its_error(tiny_home):
     assert "broken.csv" in (moved.parent / "broken.csv.error.txt").read_text(encoding="utf-8")
     # The other files still loaded.
     assert sum(o.status == "loaded" for o in outcomes.values()) == 5
+
+
+def test_an_export_saved_again_under_its_name_is_a_second_delivery(tiny_home):
+    path = tiny_home.landing / "referrals" / "S3" / "S3_2024-05.csv"
+    con = connect(tiny_home)
+    ingest_landing(con, tiny_home)
+    first = path.read_text(encoding="utf-8")
+    path.write_text(first + first.splitlines()[1].replace(",", ",", 1) + "\n",
+                    encoding="utf-8")
+    outcomes = ingest_landing(con, tiny_home)
+    assert [(o.status, o.file.split(" @")[0]) for o in outcomes] == [
+        ("loaded", "landing/referrals/S3/S3_2024-05.csv")]
+    files = con.execute("select file from raw.files where file like '%S3_2024-05%' "
+                        "order by ingested_at").fetchall()
+    assert len(files) == 2 and files[1][0].startswith(files[0][0] + " @")
+    assert con.execute("select count(distinct file) from raw.referral_rows "
+                       "where file like '%S3_2024-05%'").fetchone()[0] == 2
