@@ -3,10 +3,37 @@
 ``reference/data-inclusion/`` holds ``structures.<ext>`` and ``services.<ext>`` in
 data·inclusion schema v1 (``ext`` one of ``json``, ``csv``, ``parquet``; JSON as an array of
 objects or one object per line; in CSV a list is a JSON array text or ``|``- or
-``,``-separated values; in Parquet a native list). Every record is validated with the
-``data-inclusion-schema`` models (``Structure``, ``Service``); a record that fails is left out
-and reported, it never stops the run. A file that cannot be read at all, or a missing one,
+``,``-separated values; in Parquet a native list), or instead of both files one ``*.xlsx``
+workbook in the producers' template of data·inclusion (below). Every record is validated with
+the ``data-inclusion-schema`` models (``Structure``, ``Service``); a record that fails is left
+out and reported, it never stops the run. A file that cannot be read at all, or a missing one,
 raises :class:`~pipelines.ingest.reference.MissingReference`.
+
+The workbook (data·inclusion's ``dataset.xlsx``) has a sheet ``Structures`` and a sheet
+``Services`` (names matched ignoring case and accents; the template's other sheets, one per
+vocabulary, are not read), each with a header row of schema field names. Rows whose
+``__ignore__`` cell is filled (the template's description and example rows) and blank rows are
+skipped; a record without ``source`` takes the workbook's name without ``.xlsx`` (producers
+leave it out: data·inclusion's own validator of the template does not require it). It is held
+to the home's :class:`~reseau.home.Limits` and read through
+:func:`pipelines.ingest.formats.open_workbook` (size, zip and XML bombs checked before openpyxl
+opens it). A spreadsheet stores codes as numbers and drops their leading zeros, so before
+validation:
+
+- ``code_insee`` and ``code_postal``: ``59350.0`` is ``59350``, 4 digits get back their zero
+  (``1053.0`` is ``01053``); text such as ``2A004`` stays as given;
+- ``siret``: ``60487647500499.0`` is ``60487647500499``, 10 to 13 digits are left-padded to 14;
+- ``zone_eligibilite`` items (a list given as text, ``"59350, 59000"`` or ``"59350,59000"``,
+  or a single number): 1 or 2 digits are a département (``1.0`` is ``01``), 3 a département
+  d'outre-mer (``971``), 4 or 5 a commune (``1053`` is ``01053``) or a country (``99100``), 6 to
+  9 an EPCI (left-padded to 9); text such as ``2A``, ``2B033`` or ``france`` stays as given;
+- the same holds for text holding such a number (``"59350.0"``, ``"1053"``);
+- a code with decimals (``59350.5``) is never rounded: the record is left out and reported;
+- other numbers in text fields become text (``17.0`` is ``17``); dates are date cells, and
+  the other list fields are split on ``,`` (or ``|``) with spaces stripped.
+
+When the folder holds both structures/services files and a workbook, the files win and the
+workbook is ignored, with an issue; two workbooks (and no files) are refused, naming them.
 
 Rules (data-contract.md, "The directory of services"):
 
@@ -42,10 +69,13 @@ validated but never copied, not even into an issue's message.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
+import re
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -53,6 +83,7 @@ from pathlib import Path
 import polars as pl
 from pydantic import ValidationError
 
+from pipelines.ingest.formats import UnreadableFile, open_workbook, sheet_table
 from pipelines.ingest.reference import EXTRA_NEED_CODES, MissingReference
 from pipelines.ingest.sectors import (
     DirectoryIssue,
@@ -60,6 +91,7 @@ from pipelines.ingest.sectors import (
     mapped_sector,
     read_sector_overrides,
 )
+from reseau.home import Limits
 
 FORMS = ("json", "csv", "parquet")
 SERVICES_COLUMNS = ("service_id", "name", "sector", "commune", "competences", "served_area",
@@ -71,28 +103,59 @@ RAW_SERVICES_SCHEMA = {"row_number": pl.Int32, **dict.fromkeys(SERVICES_COLUMNS,
 CONTACT_FIELDS = frozenset({"telephone", "courriel", "adresse", "complement_adresse",
                             "contact_nom_prenom"})
 FRANCE_CODES = frozenset({"france", "99100"})
+# The workbook's sheets, by the name of the files they stand for; the template's column marking
+# its description and example rows.
+SHEETS = {"structures": "Structures", "services": "Services"}
+IGNORE_COLUMN = "__ignore__"
+# Codes a spreadsheet stores as numbers (``zone_eligibilite`` too, item by item); a number, or
+# the text of one, where a code is expected (``59350``, ``59350.0``).
+CODE_FIELDS = frozenset({"code_insee", "code_postal", "siret"})
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 MAX_ERRORS_SHOWN = 3
 MAX_MESSAGE = 100
 
 
 # --- reading the files ----------------------------------------------------------------------
 
+def workbooks(folder: Path) -> list[Path]:
+    """The ``*.xlsx`` files of ``folder`` (not Excel's ``~$`` lock files, not hidden ones)."""
+    return sorted(path for path in folder.iterdir()
+                  if path.suffix.lower() == ".xlsx" and not path.name.startswith(("~$", "."))
+                  and path.is_file())
+
+
 def directory_files(folder: Path) -> dict[str, Path]:
-    """``{"structures": path, "services": path}`` of ``folder``; raises MissingReference."""
-    found = {}
-    for name in ("structures", "services"):
-        paths = [folder / f"{name}.{ext}" for ext in FORMS if (folder / f"{name}.{ext}").is_file()]
+    """``{"structures": path, "services": path}`` of ``folder``; raises MissingReference.
+
+    Without any structures or services file, a single workbook stands for both (the same
+    path twice); with them, workbooks are not read (:func:`read_directory` says so).
+    """
+    found = {name: [folder / f"{name}.{ext}" for ext in FORMS
+                    if (folder / f"{name}.{ext}").is_file()]
+             for name in ("structures", "services")}
+    books = workbooks(folder)
+    if books and not any(found.values()):
+        if len(books) > 1:
+            raise MissingReference(
+                f"{len(books)} workbooks in {folder} ({', '.join(b.name for b in books)}): the "
+                "directory in data·inclusion form is one workbook (sheets Structures and "
+                "Services); keep only one of them")
+        return dict.fromkeys(found, books[0])
+    for name, paths in found.items():
         if not paths:
+            unread = (f" ({', '.join(b.name for b in books)} is not read while a structures "
+                      "or services file is there)" if books else "")
             raise MissingReference(
                 f"no {name} file in {folder}: the directory in data·inclusion form needs "
-                f"{name}.json, {name}.csv or {name}.parquet (data·inclusion schema v1); add "
-                "it, or give the directory as reference/services.csv instead")
+                f"{name}.json, {name}.csv or {name}.parquet (data·inclusion schema v1), or "
+                f"instead of both files one XLSX workbook with sheets Structures and "
+                f"Services{unread}; add it, or give the directory as reference/services.csv "
+                "instead")
         if len(paths) > 1:
             raise MissingReference(
                 f"{len(paths)} {name} files in {folder} ({', '.join(p.name for p in paths)}): "
                 "keep only one of them")
-        found[name] = paths[0]
-    return found
+    return {name: paths[0] for name, paths in found.items()}
 
 
 def _unreadable(path: Path, problem: str, fix: str) -> MissingReference:
@@ -156,18 +219,184 @@ def read_records(path: Path) -> list:
     return reader(path)
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The records of one file or sheet, and how issues name it."""
+
+    name: str  # the file, or the workbook and the sheet
+    records: list
+    rows: tuple[int, ...] | None = None  # in a sheet, the row of each record
+
+    @property
+    def from_sheet(self) -> bool:
+        return self.rows is not None
+
+
+def _folded(name: str) -> str:
+    """A sheet name ignoring case, accents and surrounding spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def _sheet_value(value):
+    """A cell as openpyxl gives it, text stripped, a date cell as a date; blank as None."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    return value
+
+
+def _sheet_records(path: Path, title: str, header: list | None,
+                   body: list[tuple[int, list]]) -> _Source:
+    """The records of one sheet: a dict per row, keyed by the header's field names."""
+    where = f"{path.name} (sheet {title})"
+    if header is None:  # a blank sheet: no records
+        return _Source(where, [], ())
+    names = [None if value is None else str(value).strip() or None for value in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise MissingReference(f"{path}: the header {name!r} appears twice in sheet {title}; "
+                                   "keep one column per field")
+        if name is not None:
+            seen.add(name)
+    ignore = names.index(IGNORE_COLUMN) if IGNORE_COLUMN in names else None
+    records, rows = [], []
+    for number, cells in body:
+        if ignore is not None and cells[ignore] not in (None, False, 0):
+            continue  # the template's description and example rows
+        record = {name: value for name, value in zip(names, cells, strict=True)
+                  if name is not None and name != IGNORE_COLUMN and value is not None}
+        if record:
+            record.setdefault("source", path.stem)  # producers leave it out of the template
+            records.append(record)
+            rows.append(number)
+    return _Source(where, records, tuple(rows))
+
+
+def _sheet_named(sheets: list[str], wanted: str, path: Path) -> str:
+    matches = [title for title in sheets if _folded(title) == _folded(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise MissingReference(f"{path} has {len(matches)} sheets named {wanted} "
+                               f"({', '.join(map(repr, matches))}): keep only one of them")
+    raise MissingReference(
+        f"{path} has no sheet {wanted} (its sheets: {', '.join(sheets) or 'none'}): the "
+        "directory as a workbook follows data·inclusion's template, one sheet Structures and "
+        "one sheet Services, each with a header row of schema field names; rename the sheet, "
+        "or give structures and services files instead")
+
+
+def read_workbook(path: Path, limits: Limits = Limits()) -> dict[str, _Source]:
+    """The records of the sheets ``Structures`` and ``Services`` of a workbook in
+    data·inclusion's template, cells as openpyxl gives them (see the module's docstring)."""
+    try:
+        with open_workbook(path, limits) as book:
+            titles = {name: _sheet_named(book.sheetnames, wanted, path)
+                      for name, wanted in SHEETS.items()}
+            tables = {name: sheet_table(book[title], limits, _sheet_value, f"sheet {title}")
+                      for name, title in titles.items()}
+    except UnreadableFile as exc:
+        raise MissingReference(f"{path} cannot be read: {exc}") from exc
+    return {name: _sheet_records(path, titles[name], *table) for name, table in tables.items()}
+
+
+def _types(annotation) -> tuple:
+    """The types a (possibly optional) annotation admits."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
 @cache
 def _list_fields(model: type) -> frozenset[str]:
     """Fields of a pydantic model typed as a list or a set (possibly optional)."""
-    names = set()
-    for name, field in model.model_fields.items():
-        annotation = field.annotation
-        args = (typing.get_args(annotation)
-                if typing.get_origin(annotation) in (typing.Union, types.UnionType)
-                else (annotation,))
-        if any(typing.get_origin(arg) in (list, set, frozenset) for arg in args):
-            names.add(name)
-    return frozenset(names)
+    return frozenset(name for name, field in model.model_fields.items()
+                     if any(typing.get_origin(arg) in (list, set, frozenset)
+                            for arg in _types(field.annotation)))
+
+
+@cache
+def _number_fields(model: type) -> frozenset[str]:
+    """Fields of a pydantic model that take a number (``longitude``, ``nombre_semaines``...)."""
+    return frozenset(name for name, field in model.model_fields.items()
+                     if any(arg in (int, float) for arg in _types(field.annotation)))
+
+
+class _NotACode(ValueError):
+    """A number with decimals where a code is expected."""
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _digits(value) -> str | None:
+    """The digits of a code given as a number or as the text of a number (``59350.0`` is
+    ``59350``); None for anything else (left to validation); decimals raise _NotACode."""
+    if _is_number(value):
+        if isinstance(value, float) and not value.is_integer():
+            raise _NotACode(f"{value!r} is a number with decimals, not a code")
+        return str(int(value)) if value >= 0 else None
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        whole, _, decimals = value.strip().partition(".")
+        if decimals.strip("0"):
+            raise _NotACode(f"{value.strip()!r} is a number with decimals, not a code")
+        return whole
+    return None
+
+
+def _code(field: str, value):
+    """``code_insee``, ``code_postal`` or ``siret`` with the zeros a spreadsheet dropped."""
+    digits = _digits(value)
+    if digits is None:
+        return value
+    if field == "siret":
+        return digits.zfill(14) if 10 <= len(digits) < 14 else digits
+    return digits.zfill(5) if len(digits) == 4 else digits
+
+
+def _zone_code(value):
+    """One ``zone_eligibilite`` item: département, commune, country or EPCI by its length."""
+    digits = _digits(value)
+    if digits is None:
+        return value
+    if len(digits) <= 2:
+        return digits.zfill(2)  # a département: 1 is 01
+    if len(digits) == 4:
+        return digits.zfill(5)  # a commune: 1053 is 01053
+    if 6 <= len(digits) <= 9:
+        return digits.zfill(9)  # an EPCI (a SIREN)
+    return digits  # 971, a commune, a country, or too long: validation says
+
+
+def _as_text(number: int | float) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(number)
+
+
+def _from_sheet(record: dict, model: type) -> tuple[dict, list[str]]:
+    """A sheet's record as the other forms give it: codes as text with their zeros, the zone
+    a list, numbers in text fields as text; and the codes with decimals found."""
+    lists, numbers = _list_fields(model), _number_fields(model)
+    adapted, problems = {}, []
+    for key, value in record.items():
+        try:
+            if key in CODE_FIELDS:
+                value = _code(key, value)
+            elif key == "zone_eligibilite":
+                items = _split_list(value) if isinstance(value, str) else [value]
+                value = ([_zone_code(item) for item in items] if isinstance(items, list)
+                         else items)
+            elif _is_number(value) and key in lists:
+                value = [_as_text(value)]
+            elif _is_number(value) and key not in numbers:
+                value = _as_text(value)
+        except _NotACode as exc:
+            problems.append(f"{key}: {exc}")
+        adapted[key] = value
+    return adapted, problems
 
 
 def _split_list(text: str):
@@ -222,24 +451,32 @@ def _short(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _label(record, position: int) -> str:
+def _label(record, position: int, source: _Source) -> str:
     if isinstance(record, dict) and isinstance(record.get("id"), str) and record["id"].strip():
         return record["id"]
-    return f"record {position}"
+    return f"row {source.rows[position - 1]}" if source.from_sheet else f"record {position}"
 
 
-def _validated(path: Path, model: type, issues: list[DirectoryIssue], extension=frozenset()):
-    """(position, model instance, extension thematiques) of each valid record of ``path``."""
+def _validated(source: _Source, model: type, issues: list[DirectoryIssue],
+               extension=frozenset()):
+    """(position, model instance, extension thematiques) of each valid record of ``source``."""
     kept = []
-    for position, record in enumerate(read_records(path), start=1):
-        label = _label(record, position)
+    for position, record in enumerate(source.records, start=1):
+        label = _label(record, position, source)
         if isinstance(record, _BrokenLine):
-            issues.append(DirectoryIssue(path.name, label,
+            issues.append(DirectoryIssue(source.name, label,
                                          f"broken JSON line ({record.error}): left out"))
             continue
         if not isinstance(record, dict):
-            issues.append(DirectoryIssue(path.name, label, "not an object: left out"))
+            issues.append(DirectoryIssue(source.name, label, "not an object: left out"))
             continue
+        if source.from_sheet:
+            record, problems = _from_sheet(record, model)
+            label = _label(record, position, source)
+            if problems:
+                issues.append(DirectoryIssue(source.name, label,
+                                             f"left out: {'; '.join(problems)}"))
+                continue
         record = _prepare(record, model)
         extra: set[str] = set()
         if extension and isinstance(record.get("thematiques"), list | tuple):
@@ -249,7 +486,7 @@ def _validated(path: Path, model: type, issues: list[DirectoryIssue], extension=
         try:
             instance = model.model_validate(record)
         except ValidationError as exc:
-            issues.append(DirectoryIssue(path.name, label, f"left out: {_short(exc)}"))
+            issues.append(DirectoryIssue(source.name, label, f"left out: {_short(exc)}"))
             continue
         kept.append((position, instance, extra))
     return kept
@@ -285,8 +522,8 @@ def _served(zone: list[str], service_file: str, service_id: str,
     return served
 
 
-def read_directory(folder: Path, sectors_file: Path | None = None
-                   ) -> tuple[pl.DataFrame, list[DirectoryIssue]]:
+def read_directory(folder: Path, sectors_file: Path | None = None,
+                   limits: Limits | None = None) -> tuple[pl.DataFrame, list[DirectoryIssue]]:
     """The rows of ``raw.services`` from a data·inclusion folder, and the issues met.
 
     Parameters
@@ -295,24 +532,37 @@ def read_directory(folder: Path, sectors_file: Path | None = None
         ``reference/data-inclusion/`` of a home.
     sectors_file : pathlib.Path, optional
         The sector override (``reference/sectors.csv``); ignored when absent.
+    limits : reseau.home.Limits, optional
+        What a workbook may weigh (the home's ``[limits]``); the defaults when not given.
 
     Returns
     -------
     (polars.DataFrame, list of DirectoryIssue)
         One text row per kept structure, with the columns of the canonical directory plus
-        ``row_number`` (its position in the structures file) and ``file``.
+        ``row_number`` (its position in the structures file or sheet, blank and ignored
+        rows not counted) and ``file``.
     """
     from data_inclusion.schema.v1 import Categorie, Service, Structure
 
     files = directory_files(folder)
     issues: list[DirectoryIssue] = []
+    if files["structures"] == files["services"]:  # the workbook
+        sources = read_workbook(files["structures"], limits or Limits())
+    else:
+        for book in workbooks(folder):
+            issues.append(DirectoryIssue(
+                book.name, "workbook",
+                f"ignored: {files['structures'].name} and {files['services'].name} are present "
+                "and win; remove the workbook or those files"))
+        sources = {name: _Source(path.name, read_records(path)) for name, path in files.items()}
+    structures_name = sources["structures"].name
     structures: dict[str, tuple[int, object]] = {}
-    for position, structure, _ in _validated(files["structures"], Structure, issues):
+    for position, structure, _ in _validated(sources["structures"], Structure, issues):
         if structure.id in structures:
-            issues.append(DirectoryIssue(files["structures"].name, structure.id,
+            issues.append(DirectoryIssue(structures_name, structure.id,
                                          f"id given again (record {position}): left out"))
         elif structure.code_insee is None:
-            issues.append(DirectoryIssue(files["structures"].name, structure.id,
+            issues.append(DirectoryIssue(structures_name, structure.id,
                                          "no code_insee: the commune where it sits is "
                                          "required; left out"))
         else:
@@ -322,13 +572,13 @@ def read_directory(folder: Path, sectors_file: Path | None = None
     competences: dict[str, set[str]] = {sid: set() for sid in structures}
     zones: dict[str, list[set[str] | None]] = {sid: [] for sid in structures}
     offers: dict[str, list[str]] = {sid: [] for sid in structures}
-    services_name = files["services"].name
-    for _, service, extra in _validated(files["services"], Service, issues, extension):
+    services_name = sources["services"].name
+    for _, service, extra in _validated(sources["services"], Service, issues, extension):
         if service.structure_id not in structures:
             issues.append(DirectoryIssue(
                 services_name, service.id,
                 f"structure_id {service.structure_id!r} is not a structure kept from "
-                f"{files['structures'].name}: left out"))
+                f"{structures_name}: left out"))
             continue
         offers[service.structure_id].append(service.id)
         competences[service.structure_id] |= {t.value for t in service.thematiques or ()}
@@ -343,7 +593,7 @@ def read_directory(folder: Path, sectors_file: Path | None = None
     rows = []
     for sid, (position, structure) in structures.items():
         if not competences[sid]:
-            issues.append(DirectoryIssue(files["structures"].name, sid,
+            issues.append(DirectoryIssue(structures_name, sid,
                                          "no valid service with thematiques: kept without "
                                          "competences"))
         given = [zone for zone in zones[sid] if zone is not None]

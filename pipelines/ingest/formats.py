@@ -20,6 +20,7 @@ import io
 import json
 import zipfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -251,56 +252,83 @@ def _xlsx_problem(exc: BaseException, path: Path) -> UnreadableFile:
                           ".xlsx or export it as CSV")
 
 
-def read_xlsx(path: Path, limits: Limits = Limits()) -> pl.DataFrame:
-    import openpyxl
+def _xlsx_errors() -> tuple[type[BaseException], ...]:
+    """What openpyxl raises on a broken or refused workbook (defusedxml's are ValueErrors)."""
     from openpyxl.utils.exceptions import InvalidFileException
+
+    return (InvalidFileException, zipfile.BadZipFile, zlib.error, ParseError, KeyError,
+            IndexError, EOFError, OSError, ValueError)
+
+
+@contextmanager
+def open_workbook(path: Path, limits: Limits = Limits()):
+    """The workbook at ``path``, opened read-only (cell values, not formulas) once its size and
+    what it unzips to are within ``limits``; closed on leaving. A broken or hostile workbook,
+    on opening or while its sheets are read in the ``with`` block, is :class:`UnreadableFile`.
+    """
+    import openpyxl
 
     if not openpyxl.DEFUSEDXML:  # defusedxml is a dependency; OPENPYXL_DEFUSEDXML must stay on
         raise RuntimeError("openpyxl is not using defusedxml: install it, and do not set "
                            "OPENPYXL_DEFUSEDXML=False, before reading delivered workbooks")
     _check_size(path, limits)
     _check_archive(path, limits)
-    # What openpyxl raises on a broken or refused workbook (defusedxml's are ValueErrors).
-    errors = (InvalidFileException, zipfile.BadZipFile, zlib.error, ParseError, KeyError,
-              IndexError, EOFError, OSError, ValueError)
+    errors = _xlsx_errors()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except errors as exc:
         raise _xlsx_problem(exc, path) from exc
-    header: list[str | None] | None = None
-    body: list[list[str | None]] = []
     try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # the declared size may be wrong, or absurd: read what is there
-        # Cells right of max_columns + 1 are never read; blank rows count (a gap of a billion
-        # rows is a billion rows).
-        rows = sheet.iter_rows(max_col=limits.max_columns + 1, values_only=True)
-        for count, row in enumerate(rows, 1):
-            if count > limits.max_rows + 1:
-                raise _over(f"the first sheet has {count - 1:,} rows or more", "max_rows",
-                            limits.max_rows, _SPLIT)
-            if header is None:
-                if row.count(None) == len(row):
-                    continue
-                cells = [_cell(value) for value in row]
-                if any(value is not None for value in cells):
-                    header = cells[:max(index + 1 for index, value in enumerate(cells)
-                                        if value is not None)]
-                    if len(header) > limits.max_columns:
-                        raise _over(f"the header has {len(header):,} columns or more",
-                                    "max_columns", limits.max_columns, _FEWER)
-                continue
-            cells = [_cell(value) for value in row[:len(header)]]
-            if any(value is not None for value in cells):
-                body.append(cells + [None] * (len(header) - len(cells)))
+        yield book
     except errors as exc:
         raise _xlsx_problem(exc, path) from exc
     finally:
         book.close()
+
+
+def sheet_table(sheet, limits: Limits = Limits(), cell=_cell, name: str = "the first sheet"):
+    """``(header, rows)`` of one sheet of a workbook from :func:`open_workbook`, within limits.
+
+    The header is the first row holding a value, up to its last value; ``rows`` are the
+    ``(row number in the sheet, values)`` of the rows below it that hold a value, cut or
+    padded to the header's width. ``cell`` makes each value (by default contract text: see
+    :func:`_cell`); a row is blank when it makes nothing but None. ``header`` is None for a
+    blank sheet. ``name`` names the sheet in the error of a sheet over ``max_rows``.
+    """
+    header: list | None = None
+    body: list[tuple[int, list]] = []
+    sheet.reset_dimensions()  # the declared size may be wrong, or absurd: read what is there
+    # Cells right of max_columns + 1 are never read; blank rows count (a gap of a billion rows
+    # is a billion rows).
+    rows = sheet.iter_rows(max_col=limits.max_columns + 1, values_only=True)
+    for count, row in enumerate(rows, 1):
+        if count > limits.max_rows + 1:
+            raise _over(f"{name} has {count - 1:,} rows or more", "max_rows",
+                        limits.max_rows, _SPLIT)
+        if header is None:
+            if row.count(None) == len(row):
+                continue
+            cells = [cell(value) for value in row]
+            if any(value is not None for value in cells):
+                header = cells[:max(index + 1 for index, value in enumerate(cells)
+                                    if value is not None)]
+                if len(header) > limits.max_columns:
+                    raise _over(f"the header has {len(header):,} columns or more",
+                                "max_columns", limits.max_columns, _FEWER)
+            continue
+        cells = [cell(value) for value in row[:len(header)]]
+        if any(value is not None for value in cells):
+            body.append((count, cells + [None] * (len(header) - len(cells))))
+    return header, body
+
+
+def read_xlsx(path: Path, limits: Limits = Limits()) -> pl.DataFrame:
+    with open_workbook(path, limits) as book:
+        header, body = sheet_table(book.worksheets[0], limits)
     if header is None:
         raise UnreadableFile("the first sheet is empty; put the header row and the rows there")
     headers = [value or f"column {index + 1}" for index, value in enumerate(header)]
-    return _frame(headers, body, limits)
+    return _frame(headers, [cells for _, cells in body], limits)
 
 
 def _records(records: list, where: str, limits: Limits) -> pl.DataFrame:

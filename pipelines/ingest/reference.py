@@ -4,7 +4,8 @@ Reference files are small and authoritative as a whole, so each run replaces the
 Values stay text; dbt staging types and checks them.
 
 The directory of services is ``reference/services.csv`` (canonical form) or
-``reference/data-inclusion/`` (data·inclusion form, read by :mod:`pipelines.ingest.directory`);
+``reference/data-inclusion/`` (data·inclusion form: structures and services files, or the
+producers' XLSX workbook, read by :mod:`pipelines.ingest.directory`);
 when both are there, the canonical file wins and the folder is ignored (with an issue).
 """
 
@@ -76,7 +77,7 @@ def directory_source(home: Home) -> Path:
     raise MissingReference(
         f"no directory of services: {services} is missing, and so is {folder}/; write the "
         "directory in the canonical form of data-contract.md, or put data·inclusion "
-        "structures and services files in that folder"
+        "structures and services files (or the producers' XLSX workbook) in that folder"
     )
 
 
@@ -98,7 +99,7 @@ def _services_frame(home: Home, source: Path, issues: list) -> pl.DataFrame:
     from pipelines.ingest.sectors import DirectoryIssue
 
     if source.is_dir():
-        frame, found = read_directory(source, home.reference / "sectors.csv")
+        frame, found = read_directory(source, home.reference / "sectors.csv", home.limits)
         issues.extend(found)
         return frame
     if (home.reference / "data-inclusion").is_dir():
