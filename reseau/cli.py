@@ -13,6 +13,12 @@ from reseau.errors import UserError
 from reseau.home import Home, HomeError
 
 EXIT_USER_ERROR = 2
+DESCRIPTION = """\
+réseau turns the referral exports that social and medico-social services deliver into
+indicators of how they work together, per territory and month. An observatory sets up a
+home with `reseau init`, receives exports in it, and runs `reseau run` (or the Dagster
+schedule through `reseau ui`); services prepare their raw exports with `reseau prepare`.
+`reseau demo` shows everything on a generated region."""
 
 
 def _progress(message: str) -> None:
@@ -86,6 +92,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from reseau.init_home import init_home
+
+    given = args.home or os.environ.get("RESEAU_HOME")
+    if not given:
+        raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
+    root = Path(given).expanduser().resolve()
+    created = init_home(root)
+    for path in created:
+        print(f"  created {path.relative_to(root.parent)}")
+    print(f"""réseau home ready in {root}{'' if created else ' (nothing to create)'}
+next: put the directory of services in {root / 'reference'} (services.csv or data-inclusion/),
+      have services deliver their exports to {root / 'landing' / 'referrals'}/<exporter_id>/,
+      then `export RESEAU_PSEUDONYM_KEY=...` and `reseau run --home {root}`;
+      {root / 'README.md'} says what goes where.""")
+    return 0
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     from pipelines.ingest.prepare import prepare_export, read_key
 
@@ -121,8 +145,13 @@ def _region_options(parser: argparse.ArgumentParser, formats: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reseau", description=__doc__)
+    parser = argparse.ArgumentParser(prog="reseau", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="lay out an empty home for real deliveries")
+    init.add_argument("--home", help="the folder to set up (default: $RESEAU_HOME)")
+    init.set_defaults(handler=cmd_init)
 
     demo = commands.add_parser("demo", help="generate a demo region and run everything on it")
     demo.add_argument("--home", default="demo-home")
@@ -151,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "contacts, birth dates and free text, and writes a CSV to deliver.")
     prepare.add_argument("source", metavar="IN", help="the raw export (XLSX, JSON or CSV)")
     prepare.add_argument("destination", metavar="OUT",
-                         help="the prepared file, or a folder that receives <IN name>.csv")
+                         help="the prepared .csv file, or a folder (created if needed) that "
+                              "receives <IN name>.csv")
     prepare.add_argument("--key-file", required=True, metavar="K",
                          help="the linkage key file shared by the observatory's services")
     prepare.add_argument("--software", choices=["auto", "dora", "emplois"], default="auto",

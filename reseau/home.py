@@ -74,8 +74,8 @@ class Home:
             raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
         path = Path(root).expanduser().resolve()
         if must_exist and not path.is_dir():
-            raise HomeError(f"home folder {path} does not exist: create it with `reseau generate "
-                            f"--home {path}` or point --home at an existing home")
+            raise HomeError(f"home folder {path} does not exist: set one up with `reseau init "
+                            f"--home {path}`, or point --home at an existing home")
         settings = dict(DEFAULT_SETTINGS)
         toml_path = path / "reseau.toml"
         if toml_path.is_file():

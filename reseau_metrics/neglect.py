@@ -22,8 +22,8 @@ from scipy.stats import poisson
 from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, stack_levels
 from reseau_metrics.windows import per_window
 
-__all__ = ["expected_solicitations", "observed_solicitations", "classify_pairs",
-           "neglect_indicators", "PAIR_KEYS"]
+__all__ = ["expected_solicitations", "observed_solicitations", "unjudged_services",
+           "classify_pairs", "neglect_indicators", "PAIR_KEYS"]
 
 PAIR_KEYS = [*TERRITORY_KEYS, "service_id", "need"]
 _GROUP = ["territory_commune", "origin_service_id", "need"]
@@ -143,18 +143,71 @@ def observed_solicitations(
     )).rename({"target_service_id": "service_id"}).select(*PAIR_KEYS, "observed")
 
 
+def unjudged_services(
+    referrals: pl.DataFrame,
+    ends: Iterable[date],
+    windows: Sequence[int] = (1, 12),
+    levels: Mapping[str, str] = LEVELS,
+) -> pl.DataFrame:
+    """Services that cannot be judged bypassed: in a territory and window, they received a
+    referral whose needs are unknown.
+
+    Parameters
+    ----------
+    referrals
+        One row per valid referral: ``month``, the level columns, ``target_service_id`` and
+        ``needs_known`` (its needs are declared or inferred). Without ``needs_known``, every
+        need is known and no service is unjudged.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``territory_level, territory_code, month, window_months, service_id``.
+
+    Notes
+    -----
+    Real software exports no need (real-exports.md). A referral whose need is unknown may be
+    a solicitation of its target for any of its competences, so that target's observed
+    counts are unknown: calling it neglected would blame a service for its partners'
+    software. Such a service is neither neglected nor under-solicited, and none of its pairs
+    is eligible, in that territory and window (docs/decisions.md).
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"month": [date(2025, 1, 1)] * 2,
+    ...     "territory_departement": ["05"] * 2, "territory_region": ["93"] * 2,
+    ...     "target_service_id": ["a", "b"], "needs_known": [True, False]})
+    >>> unjudged_services(rows, [date(2025, 1, 1)], (1,))["service_id"].unique().to_list()
+    ['b']
+    """
+    keys = ["territory_level", "territory_code", "month", "window_months", "service_id"]
+    if "needs_known" not in referrals.columns:
+        return pl.DataFrame(schema={"territory_level": pl.String, "territory_code": pl.String,
+                                    "month": pl.Date, "window_months": pl.Int32,
+                                    "service_id": pl.String})
+    level_columns = list(levels.values())
+    unknown = referrals.filter(~pl.col("needs_known")).select(
+        "month", *level_columns, pl.col("target_service_id").alias("service_id")).unique()
+    return per_window(unknown, ends, windows, lambda rows, *_: (
+        stack_levels(rows.drop("month"), levels).unique()
+    )).select(keys)
+
+
 def classify_pairs(
     expected: pl.DataFrame,
     observed: pl.DataFrame,
     min_expected: float = 3.0,
     alpha: float = 0.01,
+    unjudged: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Status of every (territory, window, service, need) pair with an expectation.
 
     A pair is *eligible* when ``expected >= min_expected``; *neglected* when eligible and
     ``observed = 0`` (under the null model the chance of no referral is ``e^-3 < 5%``);
     *under_solicited* when ``observed > 0`` and the Poisson lower tail
-    ``P(X <= observed | expected) < alpha``.
+    ``P(X <= observed | expected) < alpha``. The pairs of a service of ``unjudged``
+    (:func:`unjudged_services`) in that territory and window are neither eligible nor
+    classified.
 
     Returns
     -------
@@ -177,14 +230,20 @@ def classify_pairs(
     )
     p_values = poisson.cdf(pairs["observed"].to_numpy(), pairs["expected"].to_numpy())
     pairs = pairs.with_columns(pl.Series("p_value", p_values, dtype=pl.Float64))
-    eligible = pl.col("expected") >= min_expected
+    judged = pl.lit(True)
+    if unjudged is not None and not unjudged.is_empty():
+        keys = [*TERRITORY_KEYS, "service_id"]
+        pairs = pairs.join(unjudged.select(keys).with_columns(pl.lit(False).alias("_judged")),
+                           on=keys, how="left")
+        judged = pl.col("_judged").is_null()
+    eligible = (pl.col("expected") >= min_expected) & judged
     return pairs.with_columns(
         eligible.alias("eligible"),
         pl.when(eligible & (pl.col("observed") == 0)).then(pl.lit("neglected"))
-        .when((pl.col("observed") > 0) & (pl.col("p_value") < alpha))
+        .when(judged & (pl.col("observed") > 0) & (pl.col("p_value") < alpha))
         .then(pl.lit("under_solicited"))
         .alias("status"),
-    )
+    ).drop("_judged", strict=False)
 
 
 def neglect_indicators(classified: pl.DataFrame) -> pl.DataFrame:

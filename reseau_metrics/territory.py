@@ -24,6 +24,7 @@ from reseau_metrics.neglect import (
     expected_solicitations,
     neglect_indicators,
     observed_solicitations,
+    unjudged_services,
 )
 from reseau_metrics.volume import volume
 
@@ -53,7 +54,8 @@ class TerritoryInputs:
     - ``referrals``: one row per valid referral: ``month``, ``territory_departement``,
       ``territory_region``, ``origin_service_id``, ``target_service_id``, ``person_key``,
       ``professional_key``, ``status``, ``has_convention``, ``out_of_mission`` (null without
-      a declared need) and ``needs_covered`` (see :func:`reseau_metrics.forms.pair_counts`).
+      a declared need), ``needs_covered`` (see :func:`reseau_metrics.forms.pair_counts`) and
+      ``needs_known`` (see :func:`reseau_metrics.neglect.unjudged_services`).
     - ``services``: ``service_id``, ``sector``, ``departement``, ``region``.
     - ``conventions``: ``convention_id``, ``service_a``, ``service_b``, ``start_date``,
       ``end_date``.
@@ -132,7 +134,8 @@ def territory_indicators(
 
     expected = expected_solicitations(inputs.need_groups, inputs.competent, ends, windows)
     observed = observed_solicitations(inputs.observations, ends, windows)
-    classified = classify_pairs(expected, observed)
+    unjudged = unjudged_services(inputs.referrals, ends, windows)
+    classified = classify_pairs(expected, observed, unjudged=unjudged)
     neglect = neglect_indicators(classified)
 
     long = pl.concat(

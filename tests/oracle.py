@@ -28,10 +28,11 @@ from pathlib import Path
 
 
 def normalise(text: str) -> str:
-    """Alias matching ignores case and accents (and surrounding or repeated spaces)."""
+    """Aliases, names and words match ignoring case, accents, spaces and punctuation
+    (data-contract.md; issue 10: ' and ’ alike)."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(plain.casefold().split())
+    return "".join(char for char in plain.casefold() if char.isalnum())
 
 
 def family(code: str) -> str:
@@ -68,9 +69,13 @@ def pseudonym(value: str | None) -> str | None:
 STATUSES = {
     "pending": "pending", "accepted": "accepted", "refused": "refused", "expired": "expired",
     "cancelled": "cancelled", "ouverte": "pending", "validee": "accepted",
-    "refusee": "refused", "expiree": "expired", "moderation_en_cours": "pending",
-    "moderation_rejetee": "cancelled",
+    "refusee": "refused", "expiree": "expired", "moderationencours": "pending",
+    "moderationrejetee": "cancelled", "ouverteencoursdetraitement": "pending",
+    "encoursdemoderation": "pending", "rejeteeparlamoderation": "cancelled",
 }
+#: La Poste's postcode table, shipped with réseau (data-contract.md, "Real exports").
+POSTCODES = Path(__file__).parents[1] / "pipelines" / "ingest" / "data" / "postcodes" / \
+    "codes_postaux_2026.csv"
 
 
 def _status(value: str | None) -> str | None:
@@ -101,11 +106,12 @@ class Referral:
     target: str
     person_id: str
     referral_date: str
-    needs: set[str]
+    needs: set[str]  # declared, else the target's only competence, else none
+    declared: bool  # needs were declared by a copy of the referral
     status: str | None
     professional_id: str | None
-    territory_commune: str
-    departement: str
+    territory_commune: str | None  # None: the postcode's communes agree on a wider level
+    departement: str | None
     region: str
 
 
@@ -167,7 +173,28 @@ class HomeFiles:
         alias_file = self.root / "reference" / "service_aliases.csv"
         if alias_file.exists():
             for row in _read(alias_file):
-                self.aliases[(row["exporter_id"], normalise(row["alias"]))] = row["service_id"]
+                scope = (row["exporter_id"] or "").strip() or "*"
+                self.aliases[(scope, normalise(row["alias"]))] = row["service_id"]
+        # issue 10: a service may also be named by its directory name, when no other
+        # service has the same name.
+        names = Counter(normalise(row["name"]) for row in _read(
+            self.root / "reference" / "services.csv"))
+        self.names = {normalise(row["name"]): row["service_id"]
+                      for row in _read(self.root / "reference" / "services.csv")
+                      if names[normalise(row["name"])] == 1}
+        # A postcode places a person at the lowest level on which all its communes agree.
+        postcode_communes: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+        for row in _read(POSTCODES):
+            if row["code_commune_insee"] in self.communes:
+                postcode_communes[row["code_postal"]].add(
+                    self.communes[row["code_commune_insee"]])
+        self.postcodes: dict[str, tuple[str | None, str | None, str]] = {}
+        for postcode, places in postcode_communes.items():
+            communes, deps, regions = ({place[k] for place in places} for k in range(3))
+            if len(regions) == 1:
+                self.postcodes[postcode] = (
+                    next(iter(communes)) if len(communes) == 1 else None,
+                    next(iter(deps)) if len(deps) == 1 else None, next(iter(regions)))
         self.conventions: list[Convention] = []
         convention_file = self.root / "reference" / "conventions.csv"
         if convention_file.exists():
@@ -192,10 +219,14 @@ class HomeFiles:
         self.cache: dict[tuple, object] = {}
 
     def resolve(self, exporter: str, written: str) -> str | None:
+        """A directory id, else this exporter's alias, else an alias for every exporter,
+        else a directory name no other service has."""
         written = (written or "").strip()
         if written in self.services:
             return written
-        return self.aliases.get((exporter, normalise(written)))
+        folded = normalise(written)
+        return self.aliases.get((exporter, folded)) or self.aliases.get(("*", folded)) or \
+            self.names.get(folded)
 
     def serves(self, service: Service, commune: str) -> bool:
         _, dep, reg = self.communes[commune]
@@ -259,10 +290,15 @@ class HomeFiles:
             kept.extend((exporter, delivered, row) for row in rows)
         return kept
 
-    def _territory(self, commune: str | None, origin: str) -> tuple[str, str, str]:
-        """``person_commune`` when a known COG commune, else the origin service's commune."""
-        commune = commune if commune in self.communes else self.services[origin].commune
-        return self.communes[commune]
+    def _territory(self, commune: str | None, postcode: str | None,
+                   origin: str) -> tuple[str | None, str | None, str]:
+        """``person_commune`` when a known COG commune, else what the communes of
+        ``person_postcode`` agree on, else the origin service's commune."""
+        if commune in self.communes:
+            return self.communes[commune]
+        if postcode in self.postcodes:
+            return self.postcodes[postcode]
+        return self.communes[self.services[origin].commune]
 
     def _referrals(self) -> list[Referral]:
         merged: dict[tuple, list[tuple[tuple, str, dict]]] = defaultdict(list)
@@ -284,20 +320,27 @@ class HomeFiles:
             status = _status(winner.get("status"))
             if status == "cancelled":
                 continue
-            needs = {n.strip() for _, _, row in copies for n in row["needs"].split("|")
-                     if n.strip()}
+            needs = {n.strip() for _, _, row in copies
+                     for n in (row.get("needs") or "").split("|") if n.strip()}
+            declared = bool(needs)
+            # No need declared: the target's competence when it has exactly one.
+            competences = self.services[target].competences
+            if not needs and len(competences) == 1:
+                needs = set(competences)
             # decisions.md: the winner gives the person commune (any copy's when the winner
             # has none); the professional comes from the origin's own copy when it names
             # one (the referring worker belongs to the origin), else from the other copies.
             commune = next((row["person_commune"].strip() for _, _, row in copies
                             if (row.get("person_commune") or "").strip()), None)
+            postcode = next((row["person_postcode"].strip() for _, _, row in copies
+                             if (row.get("person_postcode") or "").strip()), None)
             origin_copies = [row for _, exporter, row in copies if exporter == origin]
             professional = next(
                 (pseudonym(row.get("professional_id")) for row in origin_copies + [
                     row for _, _, row in copies] if pseudonym(row.get("professional_id"))),
                 None)
-            com, dep, reg = self._territory(commune, origin)
-            referrals.append(Referral(origin, target, person, date, needs, status,
+            com, dep, reg = self._territory(commune, postcode, origin)
+            referrals.append(Referral(origin, target, person, date, needs, declared, status,
                                       professional, com, dep, reg))
         return referrals
 
@@ -315,7 +358,8 @@ class HomeFiles:
             if service is None:
                 continue
             # Territory rule of referrals, with service_id as the origin.
-            com, dep, reg = self._territory((row.get("person_commune") or "").strip(), service)
+            com, dep, reg = self._territory((row.get("person_commune") or "").strip(),
+                                            (row.get("person_postcode") or "").strip(), service)
             supports.append(Support(
                 exporter, support_id, row["support_date"], service,
                 pseudonym(row.get("person_id")), row["supporter_kind"].strip(),
@@ -383,8 +427,11 @@ def _hhi(counts: Counter) -> float | None:
     return sum((n / total) ** 2 for n in counts.values()) if total else None
 
 
-def _out_of_mission(home: HomeFiles, referral: Referral) -> bool:
-    """No need of the referral matches a competence of its target."""
+def _out_of_mission(home: HomeFiles, referral: Referral) -> bool | None:
+    """No declared need of the referral matches a competence of its target; None when no
+    need is declared (an inferred need matches its target by construction)."""
+    if not referral.declared:
+        return None
     competences = home.services[referral.target].competences
     return not any(codes_match(need, c) for need in referral.needs for c in competences)
 
@@ -436,8 +483,20 @@ def origin_hhi_median(home, level, code, month, window) -> float | None:
 
 
 def out_of_mission_rate(home, level, code, month, window) -> float | None:
+    """Over the referrals that declare a need."""
+    flags = [_out_of_mission(home, r) for r in home.window(level, code, month, window)]
+    known = [flag for flag in flags if flag is not None]
+    return _share(sum(known), len(known))
+
+
+def _need_based(referral: Referral) -> bool:
+    """The referral enters the neglected services: needs known and commune known."""
+    return bool(referral.needs) and referral.territory_commune is not None
+
+
+def needs_coverage(home, level, code, month, window) -> float | None:
     referrals = home.window(level, code, month, window)
-    return _share(sum(_out_of_mission(home, r) for r in referrals), len(referrals))
+    return _share(sum(_need_based(r) for r in referrals), len(referrals))
 
 
 def expected_observed(home: HomeFiles, level: str, code: str, month: str, window: int):
@@ -445,7 +504,11 @@ def expected_observed(home: HomeFiles, level: str, code: str, month: str, window
     key = ("expected_observed", level, code, month_index(month), window)
     if key in home.cache:
         return home.cache[key]
-    referrals = home.window(level, code, month, window)
+    in_window = home.window(level, code, month, window)
+    # decisions.md: the expected side needs the commune (the competent set), the observed
+    # side does not; a target that received a referral of unknown needs is not judged.
+    referrals = [r for r in in_window if _need_based(r)]
+    unjudged = {r.target for r in in_window if not r.needs}
     # decisions.md: "active in the window" follows the spec literally.
     active = {s.service_id for s in home.services.values() if home.active(s, month, window)}
     # Aggregate first (indicators.md): one competent set per (origin, commune, need).
@@ -457,8 +520,9 @@ def expected_observed(home: HomeFiles, level: str, code: str, month: str, window
         total = sum(s.capacity for s in competent)
         for s in competent:
             expected[(s.service_id, need)] += count * s.capacity / total
+    expected = {pair: value for pair, value in expected.items() if pair[0] not in unjudged}
     by_target: dict[str, list[Referral]] = defaultdict(list)
-    for r in referrals:
+    for r in in_window:
         by_target[r.target].append(r)
     observed = {pair: sum(1 for r in by_target[pair[0]]
                           if any(codes_match(pair[1], n) for n in r.needs))
@@ -610,6 +674,7 @@ TERRITORY_INDICATORS: dict[str, Callable] = {
     "out_of_mission_rate": out_of_mission_rate,
     "neglected_share": neglected_share,
     "neglected_services": neglected_services,
+    "needs_coverage": needs_coverage,
     "reciprocity": reciprocity,
     "acceptance_rate": acceptance_rate,
     "cross_sector_share": cross_sector_share,
@@ -662,7 +727,8 @@ def service_indicators(home: HomeFiles, month: str, window: int) -> dict[str, di
             "acceptance_rate_received": _share(statuses["accepted"],
                                                statuses["accepted"] + statuses["refused"]),
             "out_of_mission_received_rate": _share(
-                sum(_out_of_mission(home, r) for r in inbound), len(inbound)),
+                sum(flag for r in inbound if (flag := _out_of_mission(home, r)) is not None),
+                sum(_out_of_mission(home, r) is not None for r in inbound)),
             "pagerank": pagerank[service],
             "betweenness": betweenness[service],
         }

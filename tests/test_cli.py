@@ -14,11 +14,11 @@ def test_missing_home(capsys, tmp_path):
     code, lines = run(capsys, "run", "--home", str(tmp_path / "nowhere"))
     assert code == 2
     assert lines == [f"reseau: error: home folder {tmp_path / 'nowhere'} does not exist: "
-                     f"create it with `reseau generate --home {tmp_path / 'nowhere'}` or point "
+                     f"set one up with `reseau init --home {tmp_path / 'nowhere'}`, or point "
                      "--home at an existing home"]
 
 
-@pytest.mark.parametrize("command", ["run", "generate"])
+@pytest.mark.parametrize("command", ["run", "generate", "init"])
 def test_no_home_at_all(capsys, monkeypatch, command):
     monkeypatch.delenv("RESEAU_HOME", raising=False)
     code, lines = run(capsys, command)
@@ -42,6 +42,42 @@ def test_missing_directory(capsys, tiny_home):
     (tiny_home.reference / "services.csv").unlink()
     code, lines = run(capsys, "run", "--home", str(tiny_home.root))
     assert code == 2 and len(lines) == 1 and "services.csv is missing" in lines[0]
+    assert "reseau init" in lines[0]
+
+
+def test_init_lays_out_a_home_ready_for_deliveries_and_never_overwrites(capsys, tmp_path):
+    from pipelines.ingest.profiles import load_profile
+    from reseau.home import Home
+
+    root = tmp_path / "observatoire"
+    assert main(["init", "--home", str(root)]) == 0
+    printed = capsys.readouterr().out
+    assert "reseau run --home" in printed
+    for folder in ("landing/referrals", "landing/supports", "sources", "reference/territories"):
+        assert (root / folder).is_dir()
+    # The real COG, whole, as the pipeline reads it; settings that open; a valid example.
+    assert sorted(p.name for p in (root / "reference" / "territories").iterdir()) == [
+        "v_commune_2026.csv", "v_departement_2026.csv", "v_region_2026.csv"]
+    assert Home.open(root).min_cell == 11
+    example = root / "sources" / "ccas.yml"
+    example.write_text((root / "sources" / "exemple.yml.modele").read_text("utf-8"), "utf-8")
+    assert load_profile(example).for_kind("referrals").constants == {
+        "origin_service_id": "$exporter"}
+    (root / "reseau.toml").write_text("min_cell = 5\n", encoding="utf-8")
+    assert main(["init", "--home", str(root)]) == 0
+    assert "nothing to create" in capsys.readouterr().out
+    assert Home.open(root).min_cell == 5
+    # Without a directory yet, a run says what is missing and where to read about it.
+    code, lines = run(capsys, "run", "--home", str(root))
+    assert code == 2 and len(lines) == 1 and "reseau init" in lines[0]
+
+
+def test_help_speaks_to_users(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "reseau init" in text and "reseau prepare" in text
+    assert ".md" not in text
 
 
 def test_usage_errors_exit_with_two():

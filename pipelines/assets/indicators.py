@@ -62,8 +62,8 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
             referrals=read(
                 "select month, territory_departement, territory_region, origin_service_id, "
                 "target_service_id, person_key, professional_key, status, has_convention, "
-                "out_of_mission, len(needs) > 0 and territory_commune is not null "
-                "as needs_covered "
+                "out_of_mission, len(needs) > 0 as needs_known, "
+                "len(needs) > 0 and territory_commune is not null as needs_covered "
                 "from marts.fct_referrals where month between ? and ?", *window),
             services=read("select service_id, sector, departement, region "
                           "from marts.dim_services"),

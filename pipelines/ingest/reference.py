@@ -58,7 +58,8 @@ def _latest(folder: Path, prefix: str) -> Path:
     if not candidates:
         raise MissingReference(
             f"no {prefix}_<year>.csv in {folder}: put the INSEE COG files there "
-            "(communes, départements, régions, official CSV format)"
+            "(communes, départements, régions, official CSV format); `reseau init` installs "
+            "the COG 2026"
         )
     return candidates[-1]
 
@@ -76,8 +77,9 @@ def directory_source(home: Home) -> Path:
         return folder
     raise MissingReference(
         f"no directory of services: {services} is missing, and so is {folder}/; write the "
-        "directory in the canonical form of data-contract.md, or put data·inclusion "
-        "structures and services files (or the producers' XLSX workbook) in that folder"
+        "directory in the canonical form (docs/sources.md), or put data·inclusion files or the "
+        "producers' XLSX workbook in that folder (the README.md that `reseau init` writes in a "
+        "home says what goes where)"
     )
 
 

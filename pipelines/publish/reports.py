@@ -109,6 +109,16 @@ def _picture(links: pl.DataFrame, level: str, code: str) -> str:
     return network_svg(list(nodes.values()), edges)
 
 
+def _basis(indicator: str, rows: dict[str, dict]) -> str | None:
+    """What a need-based headline rests on: real software exports no need."""
+    if indicator == "out_of_mission_rate":
+        return "Sur les orientations qui déclarent leurs besoins."
+    coverage = rows.get("needs_coverage")
+    if indicator == "neglected_services" and coverage and coverage["status"] == "shown":
+        return f"Besoins et commune connus pour {coverage['value']} des orientations."
+    return None
+
+
 def render(tables: MonthTables, level: str, code: str) -> str:
     """The HTML report of one territory for ``tables.month``."""
     territory = tables.territories.filter(pl.col("territory_level") == level,
@@ -123,7 +133,8 @@ def render(tables: MonthTables, level: str, code: str) -> str:
     return _templates.get_template("report.html.j2").render(
         level=LEVEL_LABELS[level], name=territory["territory_name"], code=code,
         month=month_label(tables.month), min_cell=tables.min_cell,
-        headline=[rows[indicator] for indicator in HEADLINE if indicator in rows],
+        headline=[{**rows[indicator], "basis": _basis(indicator, rows)}
+                  for indicator in HEADLINE if indicator in rows],
         forms=[{"title": title, "quote": quote,
                 "rows": [rows[indicator] for indicator in codes if indicator in rows]}
                for title, quote, codes in FORMS],

@@ -71,8 +71,7 @@ def build_directory(rng, territory: Territory, catalogue: NeedCatalogue, scale: 
     """Create every service; ``scale`` >= 1 multiplies repeatable local services."""
     directory = Directory()
     no_list = {parent for _, _, parent in territory.subordinates}
-    dep_labels = [row[6] for row in territory.departement_rows]
-    reg_labels = [row[5] for row in territory.region_rows]
+    dep_labels, reg_labels = territory.dep_labels, territory.region_labels
     for dep in range(len(territory.dep_codes)):
         for kind, sector, pattern, bundles, served, capacity, count in LOCAL_TEMPLATES:
             count = max(count, round(count * scale)) if count > 1 or served != "dep" else count

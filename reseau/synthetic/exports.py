@@ -23,7 +23,12 @@ from reseau.synthetic.texts import Texts, lookup
 
 REFERRAL_HEADER = ("referral_id", "referral_date", "origin_service_id", "target_service_id",
                    "person_id", "needs", "professional_id", "status", "decision_date",
-                   "refusal_reason", "person_commune")
+                   "refusal_reason", "person_commune", "person_postcode")
+#: Les emplois' refusal reasons (its enums); an unanswered application is refused with
+#: "Refus automatique", its only way to say it expired.
+EMPLOIS_REASONS = ("Candidat non joignable", "Candidat indisponible : en emploi",
+                   "Pas de recrutement en cours", "Candidature en doublon", "Autre")
+EMPLOIS_EXPIRED = "Refus automatique"
 ORIGIN_COPY_PENDING = 0.5  # origin's copy not yet updated with the target's decision
 
 
@@ -70,7 +75,9 @@ def write_referral_exports(root: Path, rng, refs: Referrals, plan: Plan, texts: 
         texts.dates(decision, "decision_date"),
         texts.reasons(reason, "refusal_reason"),
         texts.communes(refs.person_commune[row], refs.commune_kind[row], "person_commune"),
+        texts.postcodes(refs.person_commune[row], refs.commune_kind[row], "person_postcode"),
     ])
+    frame = _as_software_exports(frame, plan, rng)
     folder = root / "landing" / "referrals"
     redo_exporter, redo_month = plan.redelivery
     redelivery: dict = {}
@@ -96,6 +103,28 @@ def write_referral_exports(root: Path, rng, refs: Referrals, plan: Plan, texts: 
         "referrals_seen_twice": int((copies_per_referral[refs.status != 4] == 2).sum()),
         "redelivery": redelivery,
     }
+
+
+def _as_software_exports(frame: pl.DataFrame, plan: Plan, rng) -> pl.DataFrame:
+    """The copies of exporters using DORA or les emplois, with only what that software
+    exports (real-exports.md): no need, no commune (les emplois: the postcode), no decision
+    date; les emplois' refusal reasons, and no cancelled application (it has no such state).
+    Canonical and disguised homes both get these rows, so that they carry the same facts."""
+    software = pl.Series([plan.software.get(e, "") for e in frame["exporter"].to_list()])
+    dora, emplois = software == "dora", software == "emplois"
+    by_software = dora | emplois
+    reasons = pl.Series(EMPLOIS_REASONS).gather(rng.integers(0, len(EMPLOIS_REASONS),
+                                                             size=frame.height))
+    return frame.with_columns(
+        pl.when(by_software).then(None).otherwise(pl.col(column)).alias(column)
+        for column in ("needs", "person_commune", "decision_date")
+    ).with_columns(
+        pl.when(emplois).then(pl.col("person_postcode")).alias("person_postcode"),
+        pl.when(emplois & (pl.col("status") == "refused")).then(reasons)
+        .when(emplois & (pl.col("status") == "expired")).then(pl.lit(EMPLOIS_EXPIRED))
+        .when(emplois | dora).then(None).otherwise(pl.col("refusal_reason"))
+        .alias("refusal_reason"),
+    ).filter(~(emplois & (pl.col("status") == "cancelled")))
 
 
 def _redeliver(path: Path, table: pl.DataFrame, rng, month_start: dt.date, texts: Texts) -> dict:

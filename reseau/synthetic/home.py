@@ -18,8 +18,9 @@ from reseau.synthetic.demand import build_slots, month_starts
 from reseau.synthetic.directory import build_directory
 from reseau.synthetic.exports import delivery_time, write_referral_exports
 from reseau.synthetic.needs import build_catalogue
-from reseau.synthetic.plan import assign_roles, make_plan
-from reseau.synthetic.quirks import disguise_exports
+from reseau.synthetic.people import linkage_key
+from reseau.synthetic.plan import assign_roles, assign_software, make_plan
+from reseau.synthetic.quirks import SoftwareExporters, disguise_exports
 from reseau.synthetic.records import build_referrals
 from reseau.synthetic.reference import (
     ALIASES_HEADER,
@@ -29,9 +30,10 @@ from reseau.synthetic.reference import (
     write_csv,
 )
 from reseau.synthetic.sequence import allocate
+from reseau.synthetic.software import People
 from reseau.synthetic.supports import write_supports
 from reseau.synthetic.territory import build_territory, write_cog
-from reseau.synthetic.texts import Texts
+from reseau.synthetic.texts import WORKERS, Texts
 from reseau.synthetic.truth import build_truth
 
 MIN_REFERRALS = 10_000
@@ -98,7 +100,7 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
     home = Path(home)
     _check(home, referrals, months, end_month, formats)
     say = progress or (lambda message: None)
-    streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(12)]
+    streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(13)]
     catalogue = build_catalogue()
     territory = build_territory(streams[0])
     roles = assign_roles(streams[1], len(territory.dep_codes))
@@ -107,8 +109,10 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
     starts = month_starts(end_month, months)
     plan = make_plan(streams[3], roles, territory, directory, catalogue, months,
                      referrals / months)
+    assign_software(streams[12], plan, directory)
+    key = linkage_key(seed)
     reference = home / "reference"
-    written = write_cog(territory, reference / "territories")
+    written = write_cog(reference / "territories")
     say(f"territories: {len(territory.dep_codes)} départements, "
         f"{len(territory.commune_codes)} communes written")
     written.append(write_csv(reference / "services.csv", SERVICES_HEADER,
@@ -124,7 +128,7 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
     say(f"referrals: {int((refs.status != 4).sum()):,} valid referrals allocated")
     texts = Texts(streams[7], territory, directory, catalogue, plan.aliases,
                   int(refs.person.max()) + 1, int(refs.professional.max()) + 1,
-                  int(refs.day.min()), int(refs.day.max()) + 62)
+                  int(refs.day.min()), int(refs.day.max()) + 62, key)
     exports = write_referral_exports(home, streams[8], refs, plan, texts, starts)
     say(f"referral exports: {exports['files']:,} files, {exports['rows']:,} rows written")
     supports = write_supports(home, streams[9], refs, directory, plan, texts, starts,
@@ -138,7 +142,11 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
 
     quirks = None
     if formats == "mixed":
-        quirks = disguise_exports(home, streams[11], exports["redelivery"])
+        software = SoftwareExporters(
+            exporters={directory.ids[s]: name for s, name in plan.software.items()},
+            names=dict(zip(directory.ids, directory.names, strict=True)),
+            people=People(texts.persons, texts.professional_ids, WORKERS), key=key)
+        quirks = disguise_exports(home, streams[11], exports["redelivery"], software)
         say(f"exports rewritten in {len(set(quirks['formats'].values()))} formats; "
             f"{len(quirks['profiles'])} mapping profiles")
     truth = build_truth(seed=seed, referrals=referrals, starts=starts, territory=territory,

@@ -22,6 +22,8 @@ ISOLATED_SECTOR = "justice"
 STREAM_PER_MONTH = 6  # referrals a key person makes on their link each month
 OUT_OF_MISSION_SHARE = 0.15  # of the département's referrals
 NEGLECT_TARGET = 30.0  # estimated 12-month expected volume of a planted neglected pair
+# Shares of the exporters that deliver what real software exports.
+SOFTWARE_SHARES = {"dora": 0.10, "emplois": 0.05}
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Plan:
     aliases: dict[int, list[int]] = field(default_factory=dict)  # exporter -> partners
     redelivery: tuple[int, int] = (-1, -1)  # (exporter, month index)
     support_exporters: list[int] = field(default_factory=list)
+    # Exporters whose software is DORA or les emplois (real-exports.md): exporter -> name.
+    software: dict[int, str] = field(default_factory=dict)
 
     def dep(self, role: str) -> int:
         return self.roles[role]
@@ -124,14 +128,14 @@ def make_plan(rng, roles, territory: Territory, directory: Directory,
         _plant_neglect(plan, territory, directory, catalogue, plan.dep(role), yearly, taken)
 
     oom_dep = plan.dep("out_of_mission")
-    # The busiest exporters there, enough of them to hold a third of the volume: each then
-    # sends about half of its referrals out of mission.
+    # The busiest exporters there whose people live in the département, enough of them to
+    # hold a third of the volume: each then sends about half of its referrals out of mission.
     volume = yearly[dep == oom_dep].sum()
-    ranked = np.sort(yearly[(dep == oom_dep) & exporters & dep_wide
-                            & (sectors != ISOLATED_SECTOR)])[::-1]
-    count = int(np.clip(np.searchsorted(np.cumsum(ranked), volume / 3) + 1, 2, 5))
-    origins = pick((dep == oom_dep) & exporters & dep_wide & (sectors != ISOLATED_SECTOR), count,
-                   weights=yearly)
+    local = np.isin(np.asarray(directory.served_kind), ["dep", "communes"])
+    candidates = (dep == oom_dep) & exporters & local & (sectors != ISOLATED_SECTOR)
+    ranked = np.sort(yearly[candidates])[::-1]
+    count = int(np.clip(np.searchsorted(np.cumsum(ranked), volume / 3) + 1, 2, 10))
+    origins = pick(candidates, count, weights=yearly)
     narrow = np.array([len(b) <= 2 for b in directory.bundles])
     targets = pick((dep == oom_dep) & narrow & dep_wide & (sectors != ISOLATED_SECTOR), count)
     share = min(0.85, OUT_OF_MISSION_SHARE * volume / yearly[origins].sum())
@@ -203,8 +207,11 @@ def _plant_neglect(plan: Plan, territory: Territory, directory: Directory,
 
     candidates = []
     for s in local:
-        if s in taken or directory.served_kind[s] != "dep" or plan.closed[s] < plan.months - 1 \
-                or plan.opened[s] > 0 or directory.sectors[s] == ISOLATED_SECTOR:
+        # An exporter: every referral it receives is then seen with its needs (a service
+        # receiving referrals of unknown needs is not judged; see docs/decisions.md).
+        if s in taken or not plan.exporters[s] or directory.served_kind[s] != "dep" \
+                or plan.closed[s] < plan.months - 1 or plan.opened[s] > 0 \
+                or directory.sectors[s] == ISOLATED_SECTOR:
             continue
         for bundle in directory.bundles[s]:
             rivals = [r for r in range(len(directory)) if r != s and dep in directory.served_deps[r]
@@ -233,3 +240,26 @@ def _plant_neglect(plan: Plan, territory: Territory, directory: Directory,
         taken.add(service)
         if len(used_services) == 2:
             return
+
+
+def assign_software(rng, plan: Plan, directory: Directory) -> None:
+    """Which exporters deliver DORA's or les emplois' exports, through ``reseau prepare``.
+
+    They are drawn among exporters that carry no planted phenomenon (nor an alias or the
+    re-delivery): real software exports no need and no commune, so a phenomenon planted on
+    them could become invisible, and the tests of what is planted would test what the
+    software hides instead. Les emplois goes to insertion services first (it is their
+    software).
+    """
+    planted = set(directory.hubs) | {s for s, _ in plan.neglected} | set(plan.dormant)
+    planted |= {s for o, t, _ in plan.oom_pairs for s in (o, t)}
+    planted |= {s for o, t, _ in plan.key_links for s in (o, t)}
+    planted |= {s for e, partners in plan.aliases.items() for s in (e, *partners)}
+    planted |= {plan.redelivery[0]}
+    free = [int(s) for s in rng.permutation(np.flatnonzero(plan.exporters)) if s not in planted]
+    count = {name: round(share * int(plan.exporters.sum()))
+             for name, share in SOFTWARE_SHARES.items()}
+    insertion = [s for s in free if directory.sectors[s] == "emploi-insertion"]
+    emplois = (insertion + [s for s in free if s not in insertion])[:count["emplois"]]
+    dora = [s for s in free if s not in emplois][:count["dora"]]
+    plan.software = {**dict.fromkeys(dora, "dora"), **dict.fromkeys(emplois, "emplois")}

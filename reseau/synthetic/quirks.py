@@ -16,14 +16,27 @@ import datetime as dt
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from reseau.synthetic.software import People, deliver_software_exports
+
 FORMATS = ("csv", "excel-fr", "tsv-bom", "xlsx", "json", "jsonl", "profile")
 SHARES = (0.35, 0.20, 0.10, 0.10, 0.10, 0.05, 0.10)
 DATE_COLUMNS = ("referral_date", "decision_date", "support_date")
+
+
+@dataclass(frozen=True)
+class SoftwareExporters:
+    """What :func:`disguise_exports` needs to write real software's exports."""
+
+    exporters: dict[str, str]  # exporter id -> "dora" or "emplois"
+    names: dict[str, str]  # service id -> its name in the directory
+    people: People
+    key: bytes  # the linkage key the region's services share
 
 FRENCH = {
     "referral_id": "id_orientation", "referral_date": "Date d'orientation",
@@ -51,10 +64,13 @@ OWN_STATUSES = {"pending": "En attente", "accepted": "Prise en charge", "refused
 OWN_DATE_FORMAT = "%d.%m.%Y"
 
 
-def disguise_exports(home: Path, rng, redelivery: dict) -> dict:
+def disguise_exports(home: Path, rng, redelivery: dict,
+                     software: SoftwareExporters | None = None) -> dict:
     """Rewrite every export of ``home`` in its exporter's format; add broken and identifying
-    files. ``redelivery`` (the generator's record) gets the new file names. Returns what
-    was done, for the ground truth."""
+    files. ``redelivery`` (the generator's record) gets the new file names. The referral
+    exports of ``software``'s exporters become prepared DORA or les emplois exports
+    (:mod:`reseau.synthetic.software`). Returns what was done, for the ground truth."""
+    by_software = software.exporters if software else {}
     landing = home / "landing"
     exporters = sorted({path.name for kind in ("referrals", "supports")
                         for path in (landing / kind).glob("*") if path.is_dir()})
@@ -64,9 +80,10 @@ def disguise_exports(home: Path, rng, redelivery: dict) -> dict:
         chosen[position] = index
     formats = {exporter: FORMATS[index] for exporter, index in zip(exporters, chosen,
                                                                       strict=True)}
-    bad_rows = _plant_bad_rows(home, rng)
+    bad_rows = _plant_bad_rows(home, rng, set(by_software))
     hints = dict(zip(exporters, (rng.random(len(exporters)) < 0.5).tolist(), strict=True))
-    paths = sorted(landing.glob("*/*/*.csv"))
+    paths = sorted(path for path in landing.glob("*/*/*.csv")
+                   if not (path.parts[-3] == "referrals" and path.parent.name in by_software))
     # Files are independent: rewrite them in threads (polars and file writes release the GIL).
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         new_paths = pool.map(lambda path: _rewrite(path, formats[path.parent.name],
@@ -81,8 +98,10 @@ def disguise_exports(home: Path, rng, redelivery: dict) -> dict:
         _write_profile(home / "sources" / f"{exporter}.yml")
     for item in bad_rows:
         item["file"] = renamed.get(item["file"], item["file"])
+    prepared = deliver_software_exports(home, by_software, software.names, software.people,
+                                        software.key) if software else {}
     return {"formats": formats, "profiles": profiled, "quarantined_rows": bad_rows,
-            **_bad_files(home, rng)}
+            "software": prepared, **_bad_files(home, rng)}
 
 
 #: Rows a person typed wrong, one per quarantine reason, and the reason's first words.
@@ -96,13 +115,15 @@ BAD_ROWS = {
 }
 
 
-def _plant_bad_rows(home: Path, rng) -> list[dict]:
+def _plant_bad_rows(home: Path, rng, software: set[str]) -> list[dict]:
     """Append one bad row per quarantine reason to canonical referral files of months with
     30 days or fewer (so that day 31 is a bad date). They change no indicator: every one is
-    quarantined, and none has a valid date in another month (no re-delivery)."""
+    quarantined, and none has a valid date in another month (no re-delivery). Exporters
+    using DORA or les emplois are left alone: their software could not write these rows."""
     services = pl.read_csv(home / "reference" / "services.csv", infer_schema=False)["service_id"]
     files = sorted(path for path in (home / "landing" / "referrals").glob("*/*.csv")
                    if path.stem[-2:] in ("04", "06", "09", "11")
+                   and path.parent.name not in software
                    and not path.with_name(f"{path.stem}_corrected.csv").exists())
     planted = []
     for (fault, (change, reason)), index in zip(BAD_ROWS.items(),

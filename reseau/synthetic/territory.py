@@ -1,43 +1,49 @@
-"""A fictional territory and its INSEE COG files (data-contract.md, "Territories").
+"""The territory of the synthetic region: real communes of two real régions.
 
-Two régions, seven départements, 45 to 70 communes each, plus the awkward rows real COG files
-have: a *commune nouvelle* whose communes déléguées (COMD) include one with the parent's own
-code, and a commune associée (COMA). Those rows carry no REG/DEP/CTCD/ARR/CAN, as INSEE
-publishes them, so the pipeline can only place them through COMPARENT.
+The région is Provence-Alpes-Côte d'Azur (93) with Corse (94): eight départements, 1,300
+communes, with the awkward codes real files have: Corsica's ``2A``/``2B``, Vaucluse ``84``
+whose code is also a région's, Marseille's arrondissements (ARM rows rolling up to 13055),
+and communes déléguées and associées (COMD/COMA rows without DEP or REG, placed only by
+COMPARENT). The COG is the real COG 2026 shipped with réseau, written whole into the home as
+INSEE publishes it; populations (INSEE, shipped in ``data/``) weight where people live.
+
+The services, people and referrals placed on it are invented: no real service is described.
 """
 
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-from reseau.synthetic.names import (
-    DEPARTEMENT_NAMES,
-    REGION_NAMES,
-    ncc,
-    place_forms,
-)
+REGION_CODES = ("93", "94")
+COG_FILES = ("v_region_2026.csv", "v_departement_2026.csv", "v_commune_2026.csv")
+POPULATION_FILE = Path(__file__).parent / "data" / "communes_population_2026.csv"
 
-REGION_CODES = ("61", "62")
-DEPARTEMENT_CODES = (("41", "42", "43"), ("44", "45", "46", "47"))
-COMMUNE_HEADER = ("TYPECOM", "COM", "REG", "DEP", "CTCD", "ARR", "TNCC", "NCC", "NCCENR",
-                  "LIBELLE", "CAN", "COMPARENT")
+
+def shipped_cog() -> Path:
+    """The folder of the real COG 2026 shipped with réseau's ingestion (INSEE's layout)."""
+    return Path(str(files("pipelines.ingest") / "data" / "cog"))
 
 
 @dataclass
 class Territory:
     """The territory as the generator uses it; COM communes are indexed from 0.
 
-    ``subordinates`` holds ``(typecom, code, parent commune index)`` for the COMD/COMA rows
-    whose code differs from their parent's; referrals may name them as person_commune.
+    ``subordinates`` holds ``(typecom, code, parent commune index)`` for the ARM, COMD and
+    COMA rows whose code differs from their parent's; referrals may name them as
+    person_commune. ``postcodes[c]`` lists La Poste's postcodes of commune ``c``.
     """
 
     region_codes: list[str]
     dep_codes: list[str]
     dep_region: np.ndarray
+    dep_labels: list[str]
+    region_labels: list[str]
     commune_codes: list[str]
     commune_labels: list[str]
     commune_dep: np.ndarray
@@ -46,109 +52,69 @@ class Territory:
     chef_lieu: list[int]
     subordinates: list[tuple[str, str, int]]
     unknown_codes: list[str]
-    region_rows: list[tuple]
-    departement_rows: list[tuple]
-    commune_rows: list[tuple]
+    postcodes: list[list[str]]
 
     def dep_of_code(self, code: str) -> int:
         return self.dep_codes.index(code)
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _postcodes() -> dict[str, list[str]]:
+    by_commune: dict[str, list[str]] = {}
+    with (files("pipelines.ingest") / "data" / "postcodes" / "codes_postaux_2026.csv").open(
+            encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            by_commune.setdefault(row["code_commune_insee"], []).append(row["code_postal"])
+    return by_commune
+
+
 def build_territory(rng: np.random.Generator) -> Territory:
-    """Invent the territory; every name and population weight comes from ``rng``."""
-    used: set[str] = set()
-    dep_names = [DEPARTEMENT_NAMES[i] for i in rng.permutation(len(DEPARTEMENT_NAMES))]
-    reg_names = [REGION_NAMES[i] for i in rng.permutation(len(REGION_NAMES))]
-    codes, labels, deps, weights, rows = [], [], [], [], []
-    dep_codes, dep_region, dep_communes, chef_lieu, dep_rows = [], [], [], [], []
-    subordinates: list[tuple[str, str, int]] = []
-    for reg_index, reg_code in enumerate(REGION_CODES):
-        for dep_code in DEPARTEMENT_CODES[reg_index]:
-            dep_index = len(dep_codes)
-            dep_codes.append(dep_code)
-            dep_region.append(reg_index)
-            count = int(rng.integers(45, 71))
-            forms = sorted((place_forms(rng, used) for _ in range(count)),
-                           key=lambda form: ncc(form[1]))
-            # Populations are heavy-tailed: a prefecture, a few towns, many villages.
-            weight = 1.0 / (rng.permutation(count) + 1.0) ** 1.1
-            first = len(codes)
-            numbers = np.cumsum(rng.integers(1, 4, size=count))
-            cantons = rng.integers(1, 13, size=count)
-            arrondissements = rng.integers(1, 4, size=count)
-            for k, (tncc, nccenr, libelle) in enumerate(forms):
-                code = f"{dep_code}{numbers[k]:03d}"
-                codes.append(code)
-                labels.append(libelle)
-                deps.append(dep_index)
-                rows.append(["COM", code, reg_code, dep_code, f"{dep_code}D",
-                             f"{dep_code}{arrondissements[k]}", str(tncc), ncc(nccenr), nccenr,
-                             libelle, f"{dep_code}{cantons[k]:02d}", ""])
-            weights.extend((weight / weight.sum()).tolist())
-            members = np.arange(first, len(codes))
-            dep_communes.append(members)
-            chef = int(members[np.argmax(weight)])
-            chef_lieu.append(chef)
-            name, tncc = dep_names[dep_index]
-            dep_rows.append((dep_code, reg_code, codes[chef], str(tncc), ncc(name), name, name))
-            # Spare numbers past the last commune make codes that exist nowhere.
-            spare = int(numbers[-1]) + 1
-            if dep_index in (1, 4):
-                _add_subordinates(rng, used, dep_index, dep_code, members, weight, spare,
-                                  codes, rows, subordinates)
-    reg_rows = []
-    for reg_index, reg_code in enumerate(REGION_CODES):
-        first_dep = dep_region.index(reg_index)
-        name, tncc = reg_names[reg_index]
-        reg_rows.append((reg_code, codes[chef_lieu[first_dep]], str(tncc), ncc(name), name, name))
-    rows.sort(key=lambda row: (row[1], row[0] != "COM"))
-    unknown = [f"{dep_code}{int(rng.integers(900, 1000))}" for dep_code in dep_codes]
+    """Read the two régions from the shipped COG; ``rng`` draws the unknown codes."""
+    cog = shipped_cog()
+    regions = [row for row in _rows(cog / COG_FILES[0]) if row["REG"] in REGION_CODES]
+    deps = sorted((row for row in _rows(cog / COG_FILES[1]) if row["REG"] in REGION_CODES),
+                  key=lambda row: (REGION_CODES.index(row["REG"]), row["DEP"]))
+    dep_codes = [row["DEP"] for row in deps]
+    communes = _rows(cog / COG_FILES[2])
+    full = [row for row in communes if row["TYPECOM"] == "COM" and row["DEP"] in dep_codes]
+    full.sort(key=lambda row: (dep_codes.index(row["DEP"]), row["COM"]))
+    index = {row["COM"]: k for k, row in enumerate(full)}
+    population = {row["code_commune_insee"]: int(row["population"])
+                  for row in _rows(POPULATION_FILE)}
+    commune_dep = np.array([dep_codes.index(row["DEP"]) for row in full])
+    weight = np.array([population.get(row["COM"], 1) for row in full], dtype=float)
+    for dep in range(len(dep_codes)):  # each département's weights sum to 1
+        members = commune_dep == dep
+        weight[members] /= weight[members].sum()
+    subordinates = [(row["TYPECOM"], row["COM"], index[row["COMPARENT"]]) for row in communes
+                    if row["TYPECOM"] != "COM" and row["COMPARENT"] in index
+                    and row["COM"] != row["COMPARENT"]]
+    real_codes = {row["COM"] for row in communes}
+    unknown = []
+    for code in dep_codes:  # a code of the département's form that no commune has
+        while (candidate := f"{code}{int(rng.integers(900, 1000))}") in real_codes:
+            continue
+        unknown.append(candidate)
+    by_commune = _postcodes()
     return Territory(
-        region_codes=list(REGION_CODES), dep_codes=dep_codes, dep_region=np.array(dep_region),
-        commune_codes=codes, commune_labels=labels, commune_dep=np.array(deps),
-        commune_weight=np.array(weights), dep_communes=dep_communes, chef_lieu=chef_lieu,
-        subordinates=subordinates, unknown_codes=unknown, region_rows=reg_rows,
-        departement_rows=dep_rows, commune_rows=[tuple(row) for row in rows])
+        region_codes=list(REGION_CODES), dep_codes=dep_codes,
+        dep_region=np.array([REGION_CODES.index(row["REG"]) for row in deps]),
+        dep_labels=[row["LIBELLE"] for row in deps],
+        region_labels=[next(r["LIBELLE"] for r in regions if r["REG"] == code)
+                       for code in REGION_CODES],
+        commune_codes=[row["COM"] for row in full], commune_labels=[row["LIBELLE"] for row in full],
+        commune_dep=commune_dep, commune_weight=weight,
+        dep_communes=[np.flatnonzero(commune_dep == dep) for dep in range(len(dep_codes))],
+        chef_lieu=[index[row["CHEFLIEU"]] for row in deps], subordinates=subordinates,
+        unknown_codes=unknown,
+        postcodes=[sorted(by_commune.get(row["COM"], [])) for row in full])
 
 
-def _add_subordinates(rng, used, dep_index, dep_code, members, weight, spare, codes, rows,
-                      subordinates) -> None:
-    """Turn a populous commune into a commune nouvelle (dep 1) or give one a COMA (dep 4)."""
-    # The second most populous commune: busy enough that referrals name the old commune.
-    parent = int(members[np.argsort(-weight)[1]])
-    parent_code = codes[parent]
-    own_code = f"{dep_code}{spare:03d}"
-    if dep_index == 1:
-        # INSEE keeps the chef-lieu's code for one commune déléguée: the code then appears
-        # twice in the file (COM and COMD). The other déléguée keeps its own old code.
-        for typecom, code in (("COMD", parent_code), ("COMD", own_code)):
-            tncc, nccenr, libelle = place_forms(rng, used)
-            rows.append([typecom, code, "", "", "", "", str(tncc), ncc(nccenr), nccenr, libelle,
-                         "", parent_code])
-        subordinates.append(("COMD", own_code, parent))
-    else:
-        tncc, nccenr, libelle = place_forms(rng, used)
-        rows.append(["COMA", own_code, "", "", "", "", str(tncc), ncc(nccenr), nccenr, libelle,
-                     "", parent_code])
-        subordinates.append(("COMA", own_code, parent))
-
-
-def write_cog(territory: Territory, folder: Path) -> list[Path]:
-    """Write ``v_region_2025.csv``, ``v_departement_2025.csv`` and ``v_commune_2025.csv``."""
+def write_cog(folder: Path) -> list[Path]:
+    """Copy the whole real COG into the home, as an observatory installs it."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = (
-        ("v_region_2025.csv", ("REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR", "LIBELLE"),
-         territory.region_rows),
-        ("v_departement_2025.csv", ("DEP", "REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR",
-                                    "LIBELLE"), territory.departement_rows),
-        ("v_commune_2025.csv", COMMUNE_HEADER, territory.commune_rows),
-    )
-    written = []
-    for name, header, rows in files:
-        path = folder / name
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-        written.append(path)
-    return written
+    return [Path(shutil.copyfile(shipped_cog() / name, folder / name)) for name in COG_FILES]

@@ -15,6 +15,8 @@ import polars as pl
 from reseau.synthetic.directory import Directory
 from reseau.synthetic.names import strip_accents
 from reseau.synthetic.needs import NeedCatalogue
+from reseau.synthetic.people import linkage_pseudonym
+from reseau.synthetic.people import name as person_name
 from reseau.synthetic.records import OUT_OF_MISSION_REASON, REFUSAL_REASONS, pseudonyms
 from reseau.synthetic.territory import Territory
 
@@ -28,6 +30,7 @@ _SHORT_NAMES = {
     "centre-social": "Centre Social", "secours": "Secours Pop", "greta": "Gréta",
     "chantier": "ACI", "udaf": "UDAF", "pass": "PASS Hôpital", "savs": "SAVS",
 }
+WORKERS = 7919  # workers' names start further in the list than persons'
 _LOCALITIES = ("Nord", "Sud", "Est", "Ouest", "Centre", "Vallée", "Plateau", "Pôle Émeraude")
 
 
@@ -42,10 +45,13 @@ class Texts:
 
     def __init__(self, rng, territory: Territory, directory: Directory,
                  catalogue: NeedCatalogue, aliases: dict[int, list[int]], n_persons: int,
-                 n_professionals: int, first_day: int, last_day: int):
+                 n_professionals: int, first_day: int, last_day: int, key: bytes):
         self.service_ids = list(directory.ids)
-        self.persons = pseudonyms(rng, n_persons, "P-").tolist()
-        self.professional_ids = pseudonyms(rng, max(n_professionals, 1), "PRO-").tolist()
+        self.service_names = list(directory.names)
+        # Every export of a person carries the regional pseudonym of their name (people.py).
+        self.persons = [linkage_pseudonym(key, "person", *person_name(i)) for i in range(n_persons)]
+        self.professional_ids = [linkage_pseudonym(key, "worker", *person_name(WORKERS + j))
+                                 for j in range(max(n_professionals, 1))]
         self.first_day = first_day
         self.date_table = [dt.date.fromordinal(day).isoformat()
                            for day in range(first_day, last_day + 1)]
@@ -62,6 +68,8 @@ class Texts:
         # Person commune, by kind: the commune, (empty), an unknown code, a déléguée's code.
         self.commune_table = [*territory.commune_codes, *unknown, *subordinate]
         self.commune_offsets = np.array([0, -1, n_communes, 2 * n_communes])
+        # A commune's main postcode (La Poste): what les emplois exports instead of it.
+        self.postcode_table = [codes[0] if codes else None for codes in territory.postcodes]
         self.alias_names: dict[int, dict[int, str]] = {}
         for exporter, partners in aliases.items():
             names = {}
@@ -113,6 +121,12 @@ class Texts:
         """person_commune: the commune, empty, an unknown code, or a déléguée's code."""
         return lookup(self.commune_table,
                       np.where(kind == 1, -1, self.commune_offsets[kind] + commune), name)
+
+    def postcodes(self, commune: np.ndarray, kind: np.ndarray, name: str) -> pl.Series:
+        """person_postcode: the postcode of the person's commune (a commune déléguée's is
+        its parent's), empty when no commune is known."""
+        return lookup(self.postcode_table, np.where((kind == 0) | (kind == 3), commune, -1),
+                      name)
 
     def numbered(self, prefix: pl.Series, sequence: np.ndarray, name: str) -> pl.Series:
         """``<prefix><sequence on 6 digits>``: referral and support ids."""

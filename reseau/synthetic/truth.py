@@ -93,6 +93,9 @@ def build_truth(*, seed, referrals, starts, territory: Territory, directory: Dir
             "conventions": len(conventions),
         },
         "exporters": [ids[s] for s in np.flatnonzero(plan.exporters)],
+        # Exporters whose software is DORA or les emplois: their canonical files hold only
+        # what that software exports; disguised, they are its prepared exports.
+        "software": {ids[s]: name for s, name in sorted(plan.software.items())},
         "support_exporters": supports["exporters"],
         "aliases": [{"exporter_id": e, "alias": a, "service_id": s}
                     for e, a, s in texts.alias_rows()],

@@ -39,8 +39,36 @@ def test_every_row_is_accounted_for_and_the_redelivery_supersedes(generated):
         "select rows_read, rows_superseded, status from marts.load_audit where file = ?",
         [redelivery["original_file"]]).fetchone()
     assert original == (redelivery["original_rows"], redelivery["original_rows"], "superseded")
+    # DORA's exports hold the whole history: each re-delivers its series' earlier rows.
+    software = truth["quirks"]["software"]
     assert con.execute("select sum(rows_superseded) from marts.load_audit").fetchone()[0] == \
-        truth["counts"]["referral_rows_superseded"]
+        truth["counts"]["referral_rows_superseded"] + sum(
+            exporter["rows_superseded"] for exporter in software.values())
+
+
+def test_a_services_sent_and_received_exports_are_two_series(generated):
+    """DORA exports what a structure sent and what it received as two files covering the
+    same months: re-delivery replaces rows within a series, never across."""
+    _, truth, con = generated
+    dora = [e for e, value in truth["quirks"]["software"].items()
+            if value["software"] == "dora"]
+    rows = con.execute(
+        "select exporter_id, series, file, rows_read, rows_superseded, status, reader "
+        "from marts.load_audit where exporter_id in (select unnest(?)) "
+        "and file like 'landing/referrals/%/orientations-%' order by file", [dora]).fetchall()
+    assert {(series, reader) for _, series, _, _, _, _, reader in rows} == {
+        ("sent", "adapter dora-orientations-envoyees"),
+        ("received", "adapter dora-orientations-recues")}
+    both = {exporter for exporter, series, *_ in rows if series == "received"} & \
+        {exporter for exporter, series, *_ in rows if series == "sent"}
+    assert both  # services that send and receive through DORA
+    for exporter in both:
+        latest = {series: (file, superseded, status)  # files sort by their export date
+                  for owner, series, file, _read, superseded, status, _ in rows
+                  if owner == exporter}
+        # The last export of each series is loaded whole: neither replaced the other.
+        for file, superseded, status in latest.values():
+            assert (superseded, status) == (0, "loaded"), file
 
 
 @pytest.mark.parametrize("level", ["departement", "region"])
@@ -53,6 +81,50 @@ def test_neglected_services_are_exactly_the_planted_ones(generated, level):
             "where status = 'neglected' and window_months = 12 and territory_level = ? "
             "and month = ?", [level, month]).fetchall())
         assert found == planted, month
+
+
+def test_the_real_cog_is_read_as_insee_writes_it(generated):
+    """The region's home holds INSEE's COG 2026 whole: quoted fields, COMD and COMA rows with
+    no DEP or REG, codes present as COM and COMD, 2A/2B, 3-character DROM codes, and codes
+    shared by a région and a département."""
+    _, _, con = generated
+    rolled = dict((code, row) for code, *row in con.execute(
+        "select commune, commune_type, territory_commune, departement, region "
+        "from intermediate.int_communes_rolled_up "
+        "where commune in ('01015', '01120', '69385', '13205', '2A004', '97101')").fetchall())
+    assert rolled == {
+        "01015": ["COM", "01015", "01", "84"],  # also a COMD row, of its commune nouvelle
+        "01120": ["COMA", "01262", "01", "84"],  # Cordieux, associée of Montluel
+        "69385": ["ARM", "69123", "69", "84"], "13205": ["ARM", "13055", "13", "93"],
+        "2A004": ["COM", "2A004", "2A", "94"], "97101": ["COM", "97101", "971", "01"]}
+    names = dict(((level, code), (name, parent)) for level, code, name, parent in con.execute(
+        "select territory_level, territory_code, territory_name, parent_code "
+        "from marts.dim_territories where territory_code = '84'").fetchall())
+    assert names == {("region", "84"): ("Auvergne-Rhône-Alpes", None),
+                     ("departement", "84"): ("Vaucluse", "93")}
+    # Postcodes: Lyon 5e's 69005 is one commune (an arrondissement rolls up to it);
+    # Montluel's 01120 spans several communes of one département.
+    located = dict((code, row) for code, *row in con.execute(
+        "select postcode, territory_commune, departement, region, territory_basis "
+        "from intermediate.int_postcodes_located where postcode in ('69005', '01120')"
+    ).fetchall())
+    assert located == {"69005": ["69123", "69", "84", "postcode"],
+                       "01120": [None, "01", "84", "postcode_departement"]}
+
+
+def test_referrals_placed_by_a_postcode_or_without_declared_needs(generated):
+    _, truth, con = generated
+    bases = dict(con.execute("select territory_basis, count(*) from marts.fct_referrals "
+                             "group by all").fetchall())
+    assert bases["person_commune"] > bases["origin_service"] > 0
+    assert bases.get("postcode", 0) > 0  # les emplois' exports give postcodes
+    inferred, undeclared = con.execute(
+        "select count(*) filter (where needs_inferred), count(*) filter (where "
+        "out_of_mission is null) from marts.fct_referrals").fetchone()
+    assert 0 < inferred <= undeclared  # DORA and les emplois export no need
+    assert con.execute(
+        "select count(*) from marts.fct_referrals where needs_inferred and out_of_mission "
+        "is not null").fetchone()[0] == 0
 
 
 def test_concentration_is_found_in_the_planted_departement_only(generated):
@@ -244,7 +316,7 @@ def test_the_oracle_covers_every_published_indicator(generated):
     catalogue = {row[0] for row in con.execute(
         "select indicator from marts.indicator_catalogue").fetchall()}
     assert published == catalogue == set(oracle.TERRITORY_INDICATORS)
-    assert len(published) == 21
+    assert len(published) == 22
 
 
 @pytest.mark.parametrize("indicator", list(oracle.TERRITORY_INDICATORS))

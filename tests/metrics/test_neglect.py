@@ -12,6 +12,7 @@ from reseau_metrics.neglect import (
     expected_solicitations,
     neglect_indicators,
     observed_solicitations,
+    unjudged_services,
 )
 
 MAY, JUNE = date(2024, 5, 1), date(2024, 6, 1)
@@ -148,3 +149,23 @@ def test_neglected_share_is_null_without_eligible_pairs():
     result = neglect_indicators(classify_pairs(expected, observed)).to_dicts()[0]
     assert result["neglected_share"] is None
     assert result["neglected_services"] == 0
+
+
+def test_a_service_that_received_a_referral_of_unknown_needs_is_not_judged():
+    # "a" and "c" would be neglected (3 and 4 expected, nothing observed) and "under" under-
+    # solicited; but "c" and "under" each received, in that département and window, a
+    # referral whose needs are unknown (a partner's software exports none): perhaps for
+    # these very needs. Only "a" is neglected; the eligible pairs are "a" and "b".
+    expected, observed = pairs(
+        [("a", 3.0, None), ("b", 5.0, 5), ("c", 4.0, None), ("under", 20.0, 2)])
+    referrals = pl.DataFrame({
+        "month": [MAY] * 3, "territory_departement": ["D"] * 3, "territory_region": ["R"] * 3,
+        "target_service_id": ["c", "under", "b"], "needs_known": [False, False, True]})
+    unjudged = unjudged_services(referrals, [MAY], (12,))
+    assert sorted(unjudged.filter(pl.col("territory_level") == "departement")["service_id"]
+                  ) == ["c", "under"]
+    classified = classify_pairs(expected, observed, unjudged=unjudged)
+    statuses = dict(classified.select("service_id", "status").iter_rows())
+    assert statuses == {"a": "neglected", "b": None, "c": None, "under": None}
+    result = neglect_indicators(classified).to_dicts()[0]
+    assert (result["neglected_pairs"], result["eligible_pairs"]) == (1, 2)

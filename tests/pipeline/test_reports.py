@@ -100,3 +100,17 @@ def test_a_trend_breaks_at_a_missing_month_and_marks_a_masked_one():
     svg = trend_svg(points, lambda value: f"{value:.1f}")
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 4
     assert "06/2025 : masqué" in svg and "01/2025 : 0.2" in svg
+
+
+def test_need_based_headlines_say_what_they_rest_on():
+    base = tables()
+    shown = MonthTables(**{**base.__dict__, "protected": pl.concat([base.protected, pl.DataFrame([
+        protected_row("needs_coverage", 0.625), protected_row("neglected_services", 1.0),
+        protected_row("out_of_mission_rate", 0.1)])])})
+    essential = section(render(shown, "departement", "01"), "essentiel")
+    assert f"Besoins et commune connus pour 62,5{NBSP}% des orientations." in essential
+    assert "Sur les orientations qui déclarent leurs besoins." in essential
+    # A coverage hidden by the disclosure rule is not quoted.
+    hidden = MonthTables(**{**base.__dict__, "protected": pl.concat([base.protected, pl.DataFrame([
+        protected_row("needs_coverage", None, True), protected_row("neglected_services", 1.0)])])})
+    assert "connus pour" not in section(render(hidden, "departement", "01"), "essentiel")

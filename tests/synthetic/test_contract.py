@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from data_inclusion.schema.v1.thematiques import Categorie, Thematique
 
 from reseau.synthetic import generate_home
+from reseau.synthetic.territory import COG_FILES, shipped_cog
 from tests import oracle
 
 NEED_CODES = ({t.value for t in Thematique} | {c.value for c in Categorie}
@@ -19,7 +21,8 @@ SECTORS = {"social", "medico-social", "sante", "justice", "emploi-insertion", "l
            "education", "associatif"}
 REFERRAL_HEADER = ["referral_id", "referral_date", "origin_service_id", "target_service_id",
                    "person_id", "needs", "professional_id", "status", "decision_date",
-                   "refusal_reason", "person_commune"]
+                   "refusal_reason", "person_commune", "person_postcode"]
+POSTCODE = re.compile(r"\d{5}")
 SUPPORT_HEADER = ["support_id", "support_date", "service_id", "person_id", "supporter_kind",
                   "supporter_id", "person_commune"]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -31,38 +34,28 @@ def read(path: Path) -> tuple[list[str], list[dict]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-def test_cog_files_have_insee_headers_and_roll_up(small_home):
+def test_the_home_carries_the_real_cog_and_the_region_two_real_regions(small_home):
     folder = small_home / "reference" / "territories"
-    header, regions = read(folder / "v_region_2025.csv")
-    assert header == ["REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR", "LIBELLE"]
-    header, deps = read(folder / "v_departement_2025.csv")
-    assert header == ["DEP", "REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR", "LIBELLE"]
-    header, communes = read(folder / "v_commune_2025.csv")
-    assert header == ["TYPECOM", "COM", "REG", "DEP", "CTCD", "ARR", "TNCC", "NCC", "NCCENR",
-                      "LIBELLE", "CAN", "COMPARENT"]
-    assert len(regions) == 2 and all(len(r["REG"]) == 2 for r in regions)
-    assert len(deps) >= 6 and {d["REG"] for d in deps} == {r["REG"] for r in regions}
-    dep_region = {d["DEP"]: d["REG"] for d in deps}
+    for name in COG_FILES:  # the real COG 2026, whole, as INSEE publishes it
+        assert (folder / name).read_bytes() == (shipped_cog() / name).read_bytes()
+    _, communes = read(folder / "v_commune_2026.csv")
     com = {c["COM"]: c for c in communes if c["TYPECOM"] == "COM"}
-    per_dep = Counter(c["DEP"] for c in com.values())
-    assert set(per_dep) == set(dep_region) and all(40 <= n <= 80 for n in per_dep.values())
-    for row in com.values():
-        assert len(row["COM"]) == 5 and row["COM"].startswith(row["DEP"])
-        assert row["REG"] == dep_region[row["DEP"]] and row["COMPARENT"] == ""
-        assert row["NCC"] == row["NCC"].upper()
-    subordinate = [c for c in communes if c["TYPECOM"] != "COM"]
-    assert {c["TYPECOM"] for c in subordinate} == {"COMD", "COMA"}
-    for row in subordinate:
-        assert [row[k] for k in ("REG", "DEP", "CTCD", "ARR", "CAN")] == [""] * 5
-        assert row["COMPARENT"] in com
-    assert all(d["CHEFLIEU"] in com and com[d["CHEFLIEU"]]["DEP"] == d["DEP"] for d in deps)
+    _, services = read(small_home / "reference" / "services.csv")
+    # Provence-Alpes-Côte d'Azur and Corse: 2A/2B, and 84 (Vaucluse) that is also a région.
+    assert {com[s["commune"]]["REG"] for s in services} == {"93", "94"}
+    assert {com[s["commune"]]["DEP"] for s in services} == {"04", "05", "06", "13", "83", "84",
+                                                              "2A", "2B"}
+    truth = json.loads((small_home / "ground_truth.json").read_text(encoding="utf-8"))
+    subordinate = {row["typecom"] for row in truth["territory"]["subordinate_communes"]}
+    assert {"ARM", "COMA"} <= subordinate  # Marseille's arrondissements, communes associées
+    assert all(code not in com for code in truth["territory"]["unknown_commune_codes"])
 
 
 def test_directory_is_complete_and_plausible(small_home):
     header, services = read(small_home / "reference" / "services.csv")
     assert header == ["service_id", "name", "sector", "commune", "competences", "served_area",
                       "capacity", "opened_on", "closed_on"]
-    _, communes = read(small_home / "reference" / "territories" / "v_commune_2025.csv")
+    _, communes = read(small_home / "reference" / "territories" / "v_commune_2026.csv")
     com = {c["COM"]: c for c in communes if c["TYPECOM"] == "COM"}
     deps, regions = {c["DEP"] for c in com.values()}, {c["REG"] for c in com.values()}
     assert len(services) >= 300 and len({s["service_id"] for s in services}) == len(services)
@@ -94,6 +87,7 @@ def test_referral_and_support_files_follow_the_contract(small_home, truth):
     assert set(alias_of.values()) <= ids
     subordinate = {c["code"] for c in truth["territory"]["subordinate_communes"]}
     statuses, communes_used, aliased = Counter(), Counter(), 0
+    software = truth["software"]  # what DORA and les emplois export, and nothing more
     files = sorted((small_home / "landing" / "referrals").glob("*/*.csv"))
     assert {f.parent.name for f in files} == set(truth["exporters"])
     for path in files:
@@ -103,7 +97,17 @@ def test_referral_and_support_files_follow_the_contract(small_home, truth):
         assert header == REFERRAL_HEADER
         for row in rows:
             assert ISO_DATE.fullmatch(row["referral_date"])
-            assert set(row["needs"].split("|")) <= NEED_CODES
+            if exporter in software:
+                assert row["needs"] == row["person_commune"] == row["decision_date"] == ""
+                if software[exporter] == "emplois":
+                    assert row["status"] != "cancelled"
+                    assert row["person_postcode"] == "" or POSTCODE.fullmatch(
+                        row["person_postcode"])
+                else:
+                    assert row["person_postcode"] == ""
+            else:
+                assert set(row["needs"].split("|")) <= NEED_CODES
+                assert row["person_postcode"] == ""
             resolved = []
             for column in ("origin_service_id", "target_service_id"):
                 written = row[column]

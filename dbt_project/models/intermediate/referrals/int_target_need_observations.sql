@@ -1,6 +1,7 @@
 -- Observed side of neglected services: per (month, territory commune, target, need n), the
--- valid referrals to that target with a need matching n (declared or inferred), of a known
--- commune (as on the expected side, int_referral_need_groups).
+-- valid referrals to that target with a need matching n (declared or inferred). Unlike the
+-- expected side, the commune is not needed: a referral placed only at the département (an
+-- ambiguous postcode) still solicited its target there.
 with
 
 referral_needs as (
@@ -13,7 +14,6 @@ referral_needs as (
         target_service_id,
         unnest(needs) as need
     from {{ ref('fct_referrals') }}
-    where territory_commune is not null
 ),
 
 matches as (
