@@ -67,3 +67,26 @@
         else {{ clean_text(column) }}
     end
 {%- endmacro %}
+
+{% macro placed_territory(person, postcode, fallback) -%}
+    {#- The territory rule (data-contract.md): the person's commune when it is a known COG
+        commune (`person`: a join on int_communes_rolled_up), else what the communes of the
+        person's postcode agree on (`postcode`: a join on int_postcodes_located), else the
+        commune of `fallback` (the origin or mobilising service, rolled up). Emits
+        territory_commune, territory_departement, territory_region and territory_basis. -#}
+    {%- set levels = [('territory_commune', 'territory_commune', 'territory_commune'),
+                      ('departement', 'departement', 'territory_departement'),
+                      ('region', 'region', 'territory_region')] -%}
+    {%- for commune_column, postcode_column, name in levels %}
+        case
+            when {{ person }}.commune is not null then {{ person }}.{{ commune_column }}
+            when {{ postcode }}.postcode is not null then {{ postcode }}.{{ postcode_column }}
+            else {{ fallback }}.{{ commune_column }}
+        end as {{ name }},
+    {%- endfor %}
+        case
+            when {{ person }}.commune is not null then 'person_commune'
+            when {{ postcode }}.postcode is not null then {{ postcode }}.territory_basis
+            else 'origin_service'
+        end as territory_basis
+{%- endmacro %}

@@ -77,8 +77,10 @@ referrals:
 supports:
   columns: {service_id: Structure}
 """))
+    # The referrals section says the person is "Personne": its entry replaces the top
+    # level's "Usager" for that kind; the supports export keeps the top level's.
     referrals = export_file(tmp_path, "id_orientation,date_orientation,service_orienteur,Vers,"
-                                      "Personne,Usager,Motifs\nr1,2025-03-04,a,b,p1,zz,x\n")
+                                      "Personne,Ancien id,Motifs\nr1,2025-03-04,a,b,p1,zz,x\n")
     assert read_export(referrals, REFERRALS, profile)["person_id"].to_list() == ["p1"]
     supports = export_file(tmp_path, "id_mobilisation,date_mobilisation,Structure,Usager,"
                                      "type_aidant,id_aidant\nm1,2025-03-04,a,p1,famille,h1\n",

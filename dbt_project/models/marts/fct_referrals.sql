@@ -32,26 +32,7 @@ territorialised as (
     -- commune.
     select
         referrals.*,
-        case
-            when person_commune.commune is not null then person_commune.territory_commune
-            when postcodes.postcode is not null then postcodes.territory_commune
-            else origin_commune.territory_commune
-        end as territory_commune,
-        case
-            when person_commune.commune is not null then person_commune.departement
-            when postcodes.postcode is not null then postcodes.departement
-            else origin_commune.departement
-        end as territory_departement,
-        case
-            when person_commune.commune is not null then person_commune.region
-            when postcodes.postcode is not null then postcodes.region
-            else origin_commune.region
-        end as territory_region,
-        case
-            when person_commune.commune is not null then 'person_commune'
-            when postcodes.postcode is not null then postcodes.territory_basis
-            else 'origin_service'
-        end as territory_basis
+        {{ placed_territory('person_commune', 'postcodes', 'origin_commune') }}
     from referrals
     left join communes as person_commune
         on referrals.person_commune = person_commune.commune

@@ -27,26 +27,7 @@ final as (
         rows.supporter_kind,
         rows.supporter_key,
         -- The referrals' territory rule, with the mobilising service as origin.
-        case
-            when person_commune.commune is not null then person_commune.territory_commune
-            when postcodes.postcode is not null then postcodes.territory_commune
-            else service_commune.territory_commune
-        end as territory_commune,
-        case
-            when person_commune.commune is not null then person_commune.departement
-            when postcodes.postcode is not null then postcodes.departement
-            else service_commune.departement
-        end as territory_departement,
-        case
-            when person_commune.commune is not null then person_commune.region
-            when postcodes.postcode is not null then postcodes.region
-            else service_commune.region
-        end as territory_region,
-        case
-            when person_commune.commune is not null then 'person_commune'
-            when postcodes.postcode is not null then postcodes.territory_basis
-            else 'origin_service'
-        end as territory_basis
+        {{ placed_territory('person_commune', 'postcodes', 'service_commune') }}
     from rows
     left join communes as person_commune on rows.person_commune = person_commune.commune
     left join postcodes on rows.person_postcode = postcodes.postcode
