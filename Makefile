@@ -31,8 +31,18 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 
+# Both cores: the generated regions' tests (they share one region, built once) run beside
+# the others, each group in its own pytest; the second group's report follows the first.
+E2E := tests/e2e tests/synthetic
 test: lint browser
-	$(BIN)/pytest
+	@mkdir -p test-artifacts
+	@# Parse the dbt project once, so that the two groups do not write its manifest at once.
+	@$(BIN)/python -c "from pipelines.assets.dbt import ensure_manifest; ensure_manifest()"
+	@$(BIN)/pytest $(E2E) > test-artifacts/pytest-regions.log 2>&1 & regions=$$!; \
+	$(BIN)/pytest $(addprefix --ignore=,$(E2E)); others=$$?; \
+	wait $$regions; status=$$?; \
+	echo "--- tests of the generated regions ($(E2E)):"; cat test-artifacts/pytest-regions.log; \
+	test $$others -eq 0 && test $$status -eq 0
 
 bench: install
 	$(BIN)/python -m bench.run
