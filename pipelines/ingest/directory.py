@@ -42,7 +42,8 @@ Rules (data-contract.md, "The directory of services"):
 - **competences**: the sorted union of its services' ``thematiques``. The contract's need
   codes that schema v1 lacks (the 16 family codes such as ``sante``, and
   ``protection-enfance``, ``justice``, ``violences``, ``handicap``, ``perte-autonomie``) are
-  accepted in ``thematiques`` as an extension; any other unknown code fails validation.
+  accepted in ``thematiques`` as an extension; any other code (older versions of the
+  taxonomy, typos) is left out of the service and reported, the service kept.
 - **served_area**: the sorted union of its services' ``zone_eligibilite``: communes and
   départements as given (a région is given there as its départements), ``france`` and
   ``99100`` as ``france``. EPCI codes (9 digits) and other country codes cannot be resolved
@@ -457,6 +458,13 @@ def _label(record, position: int, source: _Source) -> str:
     return f"row {source.rows[position - 1]}" if source.from_sheet else f"record {position}"
 
 
+@cache
+def _v1_codes() -> frozenset[str]:
+    from data_inclusion.schema.v1.thematiques import Thematique
+
+    return frozenset(t.value for t in Thematique)
+
+
 def _validated(source: _Source, model: type, issues: list[DirectoryIssue],
                extension=frozenset()):
     """(position, model instance, extension thematiques) of each valid record of ``source``."""
@@ -482,7 +490,16 @@ def _validated(source: _Source, model: type, issues: list[DirectoryIssue],
         if extension and isinstance(record.get("thematiques"), list | tuple):
             codes = record["thematiques"]
             extra = {code for code in codes if isinstance(code, str) and code in extension}
-            record["thematiques"] = [code for code in codes if code not in extra] or None
+            # Codes of older versions of the taxonomy are common in real data: they are
+            # left out, not the whole service with them.
+            unknown = [code for code in codes if code not in extra and code not in _v1_codes()]
+            if unknown:
+                shown = ", ".join(str(code)[:60] for code in unknown[:MAX_ERRORS_SHOWN])
+                issues.append(DirectoryIssue(
+                    source.name, label, f"{len(unknown)} thematique code(s) that are not "
+                    f"data·inclusion v1 codes nor the contract's left out ({shown})"))
+            record["thematiques"] = [code for code in codes
+                                     if code not in extra and code not in unknown] or None
         try:
             instance = model.model_validate(record)
         except ValidationError as exc:

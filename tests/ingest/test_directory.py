@@ -84,10 +84,11 @@ SERVICES = [
     {"source": "t", "structure_id": "di--nowhere", "id": "s-orphan", "nom": "Orphelin",
      "description": "Service sans structure.", "date_maj": PAST,
      "thematiques": ["sante--addictions"]},
-    # invalid thematique
+    # a thematique no taxonomy knows (an older version's code, say): the code is left out,
+    # the service kept
     {"source": "t", "structure_id": "di--ccas", "id": "s-bad", "nom": "Mauvais",
      "description": "Thématique inconnue.", "date_maj": PAST,
-     "thematiques": ["pas-une-thematique"]},
+     "thematiques": ["mobilite--financer-mon-projet-mobilite"]},
     # its structure was left out
     {"source": "t", "structure_id": "di--future", "id": "s-future", "nom": "Futur",
      "description": "Service d'une structure invalide.", "date_maj": PAST,
@@ -118,7 +119,8 @@ EXPECTED_ISSUES = {
     ("structures", "di--empty", "no valid service"),
     ("services", "s-ccas-2", "EPCI code(s) left out of zone_eligibilite (200093201)"),
     ("services", "s-orphan", "'di--nowhere' is not a structure kept"),
-    ("services", "s-bad", "thematiques"),
+    ("services", "s-bad", "thematique code(s) that are not data·inclusion v1 codes nor the "
+     "contract's left out (mobilite--financer-mon-projet-mobilite)"),
     ("services", "s-future", "'di--future' is not a structure kept"),
     ("sectors", "line 3", "unknown service id 'di--nowhere'"),
     ("sectors", "line 4", "unknown sector 'pas-un-secteur'"),
@@ -190,7 +192,7 @@ def test_each_form_gives_the_expected_directory(di_home, form):
     assert frame["row_number"].to_list() == [1, 2, 3, 4, 5, 6]
     # The ids of each structure's valid services: DORA names its targets by them.
     assert dict(frame.select("service_id", "offers").iter_rows())["di--ccas"] == \
-        "s-ccas-1|s-ccas-2"
+        "s-bad|s-ccas-1|s-ccas-2"
     assert set(frame["file"]) == {f"structures.{form}"}
     assert frame.select("capacity", "opened_on", "closed_on").null_count().row(0) == (6, 6, 6)
 
