@@ -167,15 +167,12 @@ class Section(BaseModel):
         return series
 
 
-class KindSection(Section):
-    """A ``referrals:`` or ``supports:`` section; checked against that kind's columns."""
-
-
 class ProfileModel(Section):
-    """A whole profile file: top-level entries and per-kind sections."""
+    """A whole profile file: top-level entries and per-kind sections, each checked against
+    its kind's columns."""
 
-    referrals: KindSection | None = None
-    supports: KindSection | None = None
+    referrals: Section | None = None
+    supports: Section | None = None
 
     @model_validator(mode="after")
     def _sections_fit_their_kind(self):
