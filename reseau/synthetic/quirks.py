@@ -38,6 +38,7 @@ class SoftwareExporters:
     people: People
     key: bytes  # the linkage key the region's services share
 
+
 FRENCH = {
     "referral_id": "id_orientation", "referral_date": "Date d'orientation",
     "origin_service_id": "Service orienteur", "target_service_id": "Service destinataire",
