@@ -77,7 +77,10 @@ def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
         _, kind_name, exporter_id, _ = relative.split("/", 3)
         months |= file_months(resolved.root / relative, kind_name,
                               profiles.get(exporter_id, Profile()), resolved.limits)
-    digest = hashlib.sha256("".join(sorted(changed)).encode()).hexdigest()[:12]
+    # The files' sizes and times are in the key: an export saved again over its name is a
+    # new delivery, whose months must run again.
+    digest = hashlib.sha256("".join(f"{path}={current[path]};" for path in sorted(changed))
+                            .encode()).hexdigest()[:12]
     requests = [
         dg.RunRequest(partition_key=month, run_key=f"{month}:{digest}")
         for month in sorted(months)

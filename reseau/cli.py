@@ -118,7 +118,11 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     text = report.text()
     print(text)
     if args.report:
-        Path(args.report).write_text(text + "\n", encoding="utf-8")
+        try:
+            Path(args.report).write_text(text + "\n", encoding="utf-8")
+        except OSError as problem:
+            raise UserError(f"cannot write the report {args.report} "
+                            f"({problem.strerror or problem}): choose another --report") from None
     return 0
 
 

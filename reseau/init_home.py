@@ -33,6 +33,7 @@ referrals:
     person_id: Réf. usager
     needs: Motifs
     status: Suite donnée
+    refusal_reason: Motif de la réponse
   statuses:                         # contract status: the export's word(s)
     accepted: [Admis, Prise en charge]
     refused: Refus
@@ -41,7 +42,6 @@ referrals:
   time_zone: Europe/Paris           # timestamps with a zone become this zone's date
   placeholders: [Utilisateur supprimé, Inconnu]   # values meaning "unknown"
   list_separator: ", "              # how the export joins several needs
-  series: {sent: "*envoy*", received: "*recu*"}   # file-name patterns of two exports
 """
 
 README = """\

@@ -58,6 +58,16 @@ def iso_date(value: str | None) -> str:
     return value
 
 
+def five_digits(value: str | None) -> str | None:
+    """A commune code or postcode a spreadsheet wrote as a number: ``1053`` and ``1053.0``
+    are ``01053`` (data-contract.md; issue 10). Other values as written (trimmed)."""
+    value = (value or "").strip()
+    head, _, tail = value.partition(".")
+    if head.isdigit() and len(head) in (4, 5) and (not tail or set(tail) == {"0"}):
+        return head.zfill(5)
+    return value or None
+
+
 def pseudonym(value: str | None) -> str | None:
     """decisions.md: pseudonyms are re-keyed from the trimmed value; a blank one is null."""
     value = (value or "").strip()
@@ -184,14 +194,17 @@ class HomeFiles:
                       if names[normalise(row["name"])] == 1}
         # A postcode places a person at the lowest level on which all its communes agree.
         postcode_communes: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+        unknown: set[str] = set()  # a postcode with a commune the COG lacks places nothing
         for row in _read(POSTCODES):
             if row["code_commune_insee"] in self.communes:
                 postcode_communes[row["code_postal"]].add(
                     self.communes[row["code_commune_insee"]])
+            else:
+                unknown.add(row["code_postal"])
         self.postcodes: dict[str, tuple[str | None, str | None, str]] = {}
         for postcode, places in postcode_communes.items():
             communes, deps, regions = ({place[k] for place in places} for k in range(3))
-            if len(regions) == 1:
+            if len(regions) == 1 and postcode not in unknown:
                 self.postcodes[postcode] = (
                     next(iter(communes)) if len(communes) == 1 else None,
                     next(iter(deps)) if len(deps) == 1 else None, next(iter(regions)))
@@ -330,9 +343,9 @@ class HomeFiles:
             # decisions.md: the winner gives the person commune (any copy's when the winner
             # has none); the professional comes from the origin's own copy when it names
             # one (the referring worker belongs to the origin), else from the other copies.
-            commune = next((row["person_commune"].strip() for _, _, row in copies
+            commune = next((five_digits(row["person_commune"]) for _, _, row in copies
                             if (row.get("person_commune") or "").strip()), None)
-            postcode = next((row["person_postcode"].strip() for _, _, row in copies
+            postcode = next((five_digits(row["person_postcode"]) for _, _, row in copies
                              if (row.get("person_postcode") or "").strip()), None)
             origin_copies = [row for _, exporter, row in copies if exporter == origin]
             professional = next(
@@ -358,8 +371,8 @@ class HomeFiles:
             if service is None:
                 continue
             # Territory rule of referrals, with service_id as the origin.
-            com, dep, reg = self._territory((row.get("person_commune") or "").strip(),
-                                            (row.get("person_postcode") or "").strip(), service)
+            com, dep, reg = self._territory(five_digits(row.get("person_commune")),
+                                            five_digits(row.get("person_postcode")), service)
             supports.append(Support(
                 exporter, support_id, row["support_date"], service,
                 pseudonym(row.get("person_id")), row["supporter_kind"].strip(),

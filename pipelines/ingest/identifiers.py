@@ -193,7 +193,17 @@ def check_identifiers(frame: pl.DataFrame, allowed: set[str] = frozenset()) -> N
     name); their content is still searched.
     """
     found = content_reasons(frame)
-    for column in frame.columns:
+    # A file without its header row has a row of data for headers: a header that is itself
+    # an identifier is never written into a message (which reaches the warehouse).
+    as_data = content_reasons(pl.DataFrame([frame.columns], schema=[
+        f"column {index}" for index in range(1, frame.width + 1)], orient="row"))
+    for index, column in enumerate(frame.columns, start=1):
+        if f"column {index}" in as_data:
+            raise IdentifyingData(
+                f"column {index}'s header holds a direct identifier "
+                f"({as_data[f'column {index}']}): is the header row missing? Exports must be "
+                "anonymised; delete this file and ask for an export with its header row and "
+                "without identifiers")
         reason = None if column in allowed else header_reason(column)
         if reason is not None:
             raise IdentifyingData(

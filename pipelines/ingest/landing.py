@@ -196,14 +196,16 @@ class _Delivery:
     refused: str | None = None  # why it is rejected unread (a symbolic link)
 
 
-def _new_deliveries(home: Home, kind: ExportKind, known: set[str],
+def _new_deliveries(home: Home, kind: ExportKind, known: set[tuple[str, str, str]],
                     names: set[str]) -> list[_Delivery]:
-    """Landed files whose bytes were never loaded (``known`` grows as they are found).
+    """Landed files whose bytes were never loaded for their exporter (``known``: (kind,
+    exporter, sha256); it grows as they are found).
 
     A symbolic link is a delivery refused unread, known by where it is and what it points
-    to (its target is never opened). A file whose name was already recorded with other
-    bytes (an export saved again over the earlier one) is recorded as ``<name> @<digest>``:
-    both deliveries stay in the audit, and re-delivery decides between their rows.
+    to (its target is never opened). A file whose name was already recorded (an export saved
+    again over the earlier one, or a rejected file put back) is recorded as ``<name>
+    @<digest>`` (and ``#2``, ``#3``... if that too was recorded): every delivery stays in the
+    audit, and re-delivery decides between their rows.
     """
     deliveries = []
     for path, link in _landing_entries(home, kind):
@@ -217,16 +219,17 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[str],
                        "landing/ are never followed; deliver the file itself")
         else:
             sha = _sha256(path)
-        if sha not in known:
-            known.add(sha)
+        exporter = printable(relative.parts[2], name=True)  # landing/<kind>/<exporter>/...
+        if (kind.name, exporter, sha) not in known:
+            known.add((kind.name, exporter, sha))
             mtime = datetime.fromtimestamp(path.lstat().st_mtime, UTC).replace(tzinfo=None)
-            exporter = relative.parts[2]  # landing/<kind>/<exporter_id>[/<file>]
             file = printable(relative.as_posix(), name=True)
             if file in names:
                 file = f"{file} @{sha[:12]}"
+                file = next(f"{file}#{n}" for n in itertools.count(2)
+                            if f"{file}#{n}" not in names) if file in names else file
             names.add(file)
-            deliveries.append(_Delivery(path, sha, mtime, file, printable(exporter, name=True),
-                                        refused))
+            deliveries.append(_Delivery(path, sha, mtime, file, exporter, refused))
     return deliveries
 
 
@@ -256,9 +259,14 @@ def ingest_landing(
     """
     profiles = load_profiles(home)  # a wrong profile stops here, before any file is read
     create_raw_tables(con)
-    recorded = con.execute("select sha256, file from raw.files").fetchall()
-    known = {sha for sha, _ in recorded}
-    names = {file for _, file in recorded}
+    recorded = con.execute("select kind, exporter_id, sha256, file, status from raw.files"
+                           ).fetchall()
+    # Bytes already loaded for this exporter are a no-op. A file that was rejected or
+    # refused is read again if it is put back (its limit raised, its profile written), and
+    # the same bytes from another exporter are its own data (a `$exporter` constant).
+    known = {(kind, exporter, sha) for kind, exporter, sha, _, status in recorded
+             if status == "loaded"}
+    names = {file for *_, file, _ in recorded}
     outcomes: list[FileOutcome] = []
     file_rows: list[tuple] = []
     ingested_at = datetime.now(UTC).replace(tzinfo=None)

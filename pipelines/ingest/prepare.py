@@ -153,6 +153,13 @@ def _identities(frame: pl.DataFrame, spec: Identity, placeholders: frozenset[str
     """The normalised identity of each row, and the columns it came from."""
     names = _columns(frame, spec.names)
     ids = _columns(frame, [spec.id] if spec.id else [])
+    if names and len(names) < len(spec.names):
+        # A surname alone would merge people and miss the same person elsewhere.
+        found = {normalise_header(header) for header in names}
+        missing = [name for name in spec.names if normalise_header(name) not in found]
+        raise PrepareError(f"the export lacks {', '.join(missing)}, beside "
+                           f"{', '.join(names)}: people cannot be told apart without every "
+                           "name column; export it again with all its columns")
     if not names and not ids:
         wanted = ", ".join(spec.names + ([spec.id] if spec.id else []))
         raise PrepareError(f"the export has none of the columns that name the person or the "
@@ -226,14 +233,18 @@ def prepare_export(source: Path, destination: Path, key: bytes,
                            "elsewhere")
     report = Report(source=str(source), adapter=adapter.label, rows=frame.height)
     prepared = prepare_frame(frame, adapter, key, report)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside, then renamed: a reader never sees half a file.
-    handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".prepare-")
-    os.close(handle)
     try:
-        prepared.write_csv(temporary)
-        os.replace(temporary, destination)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside, then renamed: a reader never sees half a file.
+        handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".prepare-")
+        os.close(handle)
+        try:
+            prepared.write_csv(temporary)
+            os.replace(temporary, destination)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+    except OSError as problem:
+        raise PrepareError(f"cannot write {destination} ({problem.strerror or problem}): "
+                           "choose a folder you can write to") from problem
     report.output = str(destination)
     return report

@@ -285,3 +285,14 @@ def test_an_identifier_anywhere_gives_its_column_and_kind(frame, data):
         value = data.draw(st.sampled_from(TEXTS)).format(identifier, old=old)
         planted = frame.with_columns(frame[column].scatter(row, value))
         assert content_reasons(planted) == {column: kind}, value
+
+
+def test_a_header_row_of_data_is_never_quoted(tmp_path):
+    # No header row: the first row is read as headers, and one of them is a phone number.
+    path = tmp_path / "svc" / "x.csv"
+    path.parent.mkdir()
+    path.write_text("r1,2025-03-04,a,b,p1,sante,06 12 34 56 78\n"
+                    "r2,2025-03-05,a,b,p2,sante,06 98 76 54 32\n", encoding="utf-8")
+    with pytest.raises(IdentifyingData, match="column 7's header") as error:
+        read_export(path, REFERRALS)
+    assert "06" not in str(error.value).replace("column 7", "")

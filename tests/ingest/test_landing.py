@@ -53,8 +53,7 @@ def test_an_export_saved_again_under_its_name_is_a_second_delivery(tiny_home):
     con = connect(tiny_home)
     ingest_landing(con, tiny_home)
     first = path.read_text(encoding="utf-8")
-    path.write_text(first + first.splitlines()[1].replace(",", ",", 1) + "\n",
-                    encoding="utf-8")
+    path.write_text(first + first.splitlines()[1] + "\n", encoding="utf-8")  # a row more
     outcomes = ingest_landing(con, tiny_home)
     assert [(o.status, o.file.split(" @")[0]) for o in outcomes] == [
         ("loaded", "landing/referrals/S3/S3_2024-05.csv")]
@@ -63,3 +62,27 @@ def test_an_export_saved_again_under_its_name_is_a_second_delivery(tiny_home):
     assert len(files) == 2 and files[1][0].startswith(files[0][0] + " @")
     assert con.execute("select count(distinct file) from raw.referral_rows "
                        "where file like '%S3_2024-05%'").fetchone()[0] == 2
+
+
+def test_a_rejected_file_put_back_is_read_again(tiny_home):
+    bad = tiny_home.landing / "referrals" / "S3" / "late.csv"
+    text = "referral_id,needs\nx,y\n"
+    bad.write_text(text, encoding="utf-8")
+    con = connect(tiny_home)
+    first = {o.file: o.status for o in ingest_landing(con, tiny_home)}
+    assert first["landing/referrals/S3/late.csv"] == "rejected"
+    for attempt in range(2):  # put back as it was: rejected again, never skipped
+        bad.write_text(text, encoding="utf-8")
+        [outcome] = ingest_landing(con, tiny_home)
+        assert outcome.status == "rejected" and outcome.file.startswith(
+            "landing/referrals/S3/late.csv @")
+
+
+def test_the_same_bytes_from_two_exporters_are_two_deliveries(tiny_home):
+    # A constant ($exporter) can make the same bytes mean different data for two services.
+    source = tiny_home.landing / "referrals" / "S3" / "S3_2024-05.csv"
+    copy = tiny_home.landing / "referrals" / "S1" / "S3_2024-05.csv"
+    copy.write_bytes(source.read_bytes())
+    con = connect(tiny_home)
+    files = {o.file for o in ingest_landing(con, tiny_home)}
+    assert {"landing/referrals/S3/S3_2024-05.csv", "landing/referrals/S1/S3_2024-05.csv"} <= files

@@ -182,3 +182,26 @@ def test_the_command_prepares_and_reports(tmp_path, key_file, capsys):
     assert (tmp_path / "report.txt").read_text(encoding="utf-8").strip() == printed.strip()
     assert_no_secret(out)
     assert main(["prepare", str(raw), str(out), "--key-file", str(tmp_path / "nokey")]) == 2
+
+
+def test_an_export_missing_one_name_column_is_refused(tmp_path):
+    import openpyxl
+
+    raw = real_shapes.emplois(tmp_path / "candidatures.xlsx", EMPLOIS)
+    book = openpyxl.load_workbook(raw)
+    book.active.delete_cols(3)  # Prénom candidat
+    book.save(raw)
+    with pytest.raises(PrepareError, match="lacks Prénom candidat, beside Nom candidat"):
+        prepare_export(raw, tmp_path / "out.csv", KEY)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path, key_file, capsys):
+    raw = real_shapes.dora_sent(tmp_path / "x.xlsx", SENT)
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    for destination, report in ((tmp_path / "a-file" / "out.csv", None),
+                                (tmp_path / "out.csv", tmp_path / "no-such" / "report.txt")):
+        argv = ["prepare", str(raw), str(destination), "--key-file", str(key_file)]
+        assert main(argv + (["--report", str(report)] if report else [])) == 2
+        error = capsys.readouterr().err.strip().splitlines()
+        assert len(error) == 1 and error[0].startswith("reseau: error: cannot write")

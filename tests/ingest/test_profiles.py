@@ -225,3 +225,32 @@ def test_an_empty_profile_changes_nothing(tmp_path):
     assert not profile.headers and not profile.statuses and not profile.constants
     assert (profile.date_formats, profile.series, profile.time_zone) == (
         (), "default", "Europe/Paris")
+
+
+def test_series_ignore_a_second_downloads_suffix_and_accents(tmp_path):
+    profile = load_profile(profile_file(tmp_path, """
+series: {sent: ["candidatures.*", "candidatures-[0-9][0-9][0-9][0-9]-[0-9][0-9].*"],
+         received: ["candidatures-*", "*recu*"]}
+""")).for_kind("referrals")
+    assert [profile.series_of(name) for name in (
+        "candidatures-2025-03 (1).csv", "candidatures (2).xlsx", "Candidatures-ACI-Buëch.csv",
+        "orientations-REÇUES.csv")] == ["sent", "sent", "received", "received"]
+
+
+def test_a_sections_status_rule_wins_over_the_top_levels(tmp_path):
+    profile = load_profile(profile_file(tmp_path, """
+statuses: {expired: [{status: Non, refusal_reason: Délai}]}
+referrals:
+  statuses: {refused: [{status: Non, refusal_reason: Délai}]}
+"""))
+    path = export_file(tmp_path, "id_orientation,date_orientation,service_orienteur,"
+                                 "service_destinataire,id_personne,statut,motif_refus\n"
+                                 "r1,2025-03-04,a,b,p1,non,délai\n")
+    assert read_export(path, REFERRALS, profile)["status"].to_list() == ["refused"]
+
+
+def test_two_headers_of_one_column_in_one_export_take_the_first(tmp_path):
+    profile = load_profile(profile_file(tmp_path, PROFILE))
+    path = export_file(tmp_path, "N° dossier;Envoyé le;De;Vers;Partenaire;Usager;Motifs\n"
+                                 "1;04.03.2025;a;b;c;p1;sante\n")
+    assert read_export(path, REFERRALS, profile)["target_service_id"].to_list() == ["b"]

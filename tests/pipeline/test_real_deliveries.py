@@ -28,7 +28,13 @@ RECEIVED = [  # ... and receives
      "worker": "Inès Ibert"},
     {"date": "2024-05-10", "status": "Validée", "person": BRUNO,
      "structure": "Pas de prescripteur", "worker": "Utilisateur supprimé"},
+    # Names the aliases below make ambiguous, or point to no service of the directory.
+    {"date": "2024-05-14", "status": "Validée", "person": CLARA,
+     "structure": "Partenaire santé", "worker": "Inès Ibert"},
+    {"date": "2024-05-15", "status": "Validée", "person": CLARA,
+     "structure": "CMP Bbourg", "worker": "Inès Ibert"},
 ]
+ALIASES = "*,Partenaire Santé,S2\n*,partenaire sante,S3\n*,CMP Bbourg,S99\n"
 
 
 def land(home, raw, exporter: str, hours: int) -> str:
@@ -47,6 +53,8 @@ def delivered(tmp_path_factory):
 
     os.environ["RESEAU_PSEUDONYM_KEY"] = TEST_KEY
     home = Home.open(copy_tiny_home(tmp_path_factory.mktemp("real") / "tiny"))
+    with (home.reference / "service_aliases.csv").open("a", encoding="utf-8") as aliases:
+        aliases.write(ALIASES)  # aliases for every exporter
     raw = tmp_path_factory.mktemp("raw")
     files = {
         "sent": land(home, real_shapes.dora_sent(
@@ -85,8 +93,8 @@ def test_sent_and_received_are_two_series_and_a_re_export_replaces_its_own(deliv
     assert audit[files["corrected"]] == ["sent", "adapter dora-orientations-envoyees", 2, 2, 0,
                                          0, "loaded"]
     # Delivered before the correction, the received export is untouched by it.
-    assert audit[files["received"]] == ["received", "adapter dora-orientations-recues", 2, 1,
-                                        0, 1, "loaded"]
+    assert audit[files["received"]] == ["received", "adapter dora-orientations-recues", 4, 1,
+                                        0, 3, "loaded"]
     assert audit[files["masked"]][:2] == ["received", "adapter emplois-candidatures"]
 
 
@@ -108,13 +116,18 @@ def test_names_resolve_and_needs_are_inferred_where_unambiguous(delivered):
     ]
 
 
-def test_a_placeholder_and_a_masked_export_are_quarantined_not_guessed(delivered):
+def test_placeholders_masks_and_unusable_names_are_quarantined_not_guessed(delivered):
     files, con = delivered
     reasons = sorted(reason for file, reason in con.execute(
         "select file, reason from marts.quarantine").fetchall()
         if file in (files["received"], files["masked"]))
-    assert reasons == ["missing required value: origin_service_id",
-                       "missing required value: person_id"]
+    assert reasons == [
+        'ambiguous service: origin "Partenaire santé" names several directory services '
+        "(S2, S3): give it an alias in service_aliases.csv",
+        "missing required value: origin_service_id",
+        "missing required value: person_id",
+        'unknown service: origin "CMP Bbourg" is neither a directory id nor a known name or '
+        "alias"]
 
 
 def test_one_person_prepared_by_two_services_is_one_person(delivered):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,14 @@ class InvalidProfile(UserError):
     """A mapping profile cannot be used; the message names the file, the entry and the fix."""
 
 
+_COPY = re.compile(r"\s*\(\d+\)$")  # " (1)": a second download of the same file
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
 @dataclass(frozen=True)
 class KindProfile:
     """How one exporter's files of one kind translate to the contract (empty: as is).
@@ -48,12 +58,16 @@ class KindProfile:
     series: str | tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_SERIES
 
     def series_of(self, file_name: str) -> str:
-        """The series a file belongs to, from its name (data-contract.md, "Re-delivery")."""
+        """The series a file belongs to, from its name (data-contract.md, "Re-delivery").
+
+        Names and patterns are compared without case or accents, and without the ``(1)`` a
+        browser adds to a file downloaded twice (``candidatures-2025-03 (1).xlsx``)."""
         if isinstance(self.series, str):
             return self.series
-        lowered = file_name.lower()
+        stem, dot, suffix = file_name.rpartition(".")
+        plain = _plain(f"{_COPY.sub('', stem)}{dot}{suffix}" if dot else _COPY.sub("", suffix))
         for name, patterns in self.series:
-            if any(fnmatch.fnmatchcase(lowered, pattern.lower()) for pattern in patterns):
+            if any(fnmatch.fnmatchcase(plain, _plain(pattern)) for pattern in patterns):
                 return name
         return DEFAULT_SERIES
 
@@ -78,7 +92,7 @@ def compile_section(sections: list[Section], columns: list[str]) -> KindProfile:
     headers: dict[str, str] = {}
     constants: dict[str, str] = {}
     statuses: dict[str, str] = {}
-    rules: list[tuple[frozenset[str], frozenset[str], str]] = []
+    rules: list[tuple[frozenset[str], frozenset[str], str]] = []  # first wins
     formats: list[str] = []
     placeholders: set[str] = set()
     zone, separator, series = DEFAULT_TIME_ZONE, None, DEFAULT_SERIES
@@ -94,13 +108,15 @@ def compile_section(sections: list[Section], columns: list[str]) -> KindProfile:
             else:
                 headers.update({normalise_header(header): column for header in as_list(given)})
         if "status" in columns:
+            section_rules = []
             for status, words in section.statuses.items():
                 for word in as_list(words):
                     if isinstance(word, StatusRule):
-                        rules.append((frozenset(_words(word.status)),
-                                      frozenset(_words(word.refusal_reason)), status))
+                        section_rules.append((frozenset(_words(word.status)),
+                                              frozenset(_words(word.refusal_reason)), status))
                     else:
                         statuses[normalise_header(word)] = status
+            rules = section_rules + rules  # a later section's rules win
         formats = [*section.date_formats, *([section.date_format] if section.date_format else []),
                    *formats]
         placeholders |= set(_words(section.placeholders))

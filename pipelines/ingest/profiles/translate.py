@@ -22,9 +22,13 @@ _LOCAL = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M")
 
 
 def rename(frame: pl.DataFrame, profile: KindProfile) -> pl.DataFrame:
-    """Give the profile's headers their contract names (before synonym matching)."""
-    renames = {header: profile.headers[normalise_header(header)] for header in frame.columns
-               if normalise_header(header) in profile.headers}
+    """Give the profile's headers their contract names (before synonym matching); when an
+    export has two of the headers listed for one column, the first one is that column."""
+    renames: dict[str, str] = {}
+    for header in frame.columns:
+        column = profile.headers.get(normalise_header(header))
+        if column is not None and column not in renames.values():
+            renames[header] = column
     return frame.rename(renames) if renames else frame
 
 

@@ -36,6 +36,8 @@ resolved as (
             as origin_service_id,
         coalesce(target_direct.service_id, target_own.service_id, target_any.service_id)
             as target_service_id,
+        coalesce(origin_own.candidates, origin_any.candidates) as origin_candidates,
+        coalesce(target_own.candidates, target_any.candidates) as target_candidates,
         list_filter(rows.needs, code -> not list_contains(known_codes.codes, code))
             as unknown_needs
     from rows
@@ -75,10 +77,20 @@ reasoned as (
                 then
                     'bad date: referral_date "' || referral_date_text
                     || '" is neither YYYY-MM-DD nor DD/MM/YYYY'
+            when origin_service_id is null and origin_candidates is not null
+                then
+                    'ambiguous service: origin "' || origin_reference
+                    || '" names several directory services (' || origin_candidates
+                    || '): give it an alias in service_aliases.csv'
             when origin_service_id is null
                 then
                     'unknown service: origin "' || origin_reference
                     || '" is neither a directory id nor a known name or alias'
+            when target_service_id is null and target_candidates is not null
+                then
+                    'ambiguous service: target "' || target_reference
+                    || '" names several directory services (' || target_candidates
+                    || '): give it an alias in service_aliases.csv'
             when target_service_id is null
                 then
                     'unknown service: target "' || target_reference

@@ -27,7 +27,8 @@ resolved as (
         rows.*,
         files.series,
         files.delivered_at,
-        coalesce(direct.service_id, own.service_id, any_exporter.service_id) as service_id
+        coalesce(direct.service_id, own.service_id, any_exporter.service_id) as service_id,
+        coalesce(own.candidates, any_exporter.candidates) as service_candidates
     from rows
     inner join files on rows.file = files.file
     left join services as direct on rows.service_reference = direct.service_id
@@ -55,6 +56,11 @@ reasoned as (
                 then
                     'bad date: support_date "' || support_date_text
                     || '" is neither YYYY-MM-DD nor DD/MM/YYYY'
+            when service_id is null and service_candidates is not null
+                then
+                    'ambiguous service: "' || service_reference
+                    || '" names several directory services (' || service_candidates
+                    || '): give it an alias in service_aliases.csv'
             when service_id is null
                 then
                     'unknown service: "' || service_reference

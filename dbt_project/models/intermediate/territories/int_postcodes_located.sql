@@ -1,7 +1,9 @@
 -- Each postcode of La Poste's table, with the territory all its communes agree on
 -- (data-contract.md, "Real exports"): its commune when it has one (arrondissements and
 -- communes déléguées rolled up first), else their département, else their région.
--- `territory_basis` records which.
+-- `territory_basis` records which. A postcode with a commune the home's COG does not know
+-- (an older COG) places nothing: its known communes alone might agree where the whole
+-- would not.
 with
 
 postcodes as (
@@ -19,7 +21,7 @@ located as (
         communes.departement,
         communes.region
     from postcodes
-    inner join communes on postcodes.commune = communes.commune
+    left join communes on postcodes.commune = communes.commune
 ),
 
 agreed as (
@@ -30,7 +32,8 @@ agreed as (
         count(distinct region) as regions,
         min(territory_commune) as territory_commune,
         min(departement) as departement,
-        min(region) as region
+        min(region) as region,
+        count(*) filter (where territory_commune is null) as unknown
     from located
     group by postcode
 ),
@@ -47,7 +50,7 @@ final as (
             else 'postcode_region'
         end as territory_basis
     from agreed
-    where regions = 1
+    where regions = 1 and unknown = 0
 )
 
 select * from final
