@@ -3,50 +3,40 @@
 
 import hashlib
 import json
-from datetime import date
 
 import dagster as dg
-import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS
 from pipelines.ingest.landing import landed_files
-from pipelines.ingest.profiles import InvalidProfile, Profile, load_profiles
-from pipelines.ingest.readers import UnreadableFile, read_export
-from pipelines.partitions import monthly_partitions
+from pipelines.ingest.months import months_touched
+from pipelines.ingest.profiles import InvalidProfile
+from pipelines.partitions import month_span, monthly_partitions, span_tags
 from pipelines.resources import HomeResource
-from reseau.home import Limits
+from pipelines.runs import release_dead_runs
 
+SNAPSHOT = dg.AssetKey(["published", "snapshot"])
+#: What a run does when there is no month to compute: load the files, so that they are in
+#: the audit, and publish that to analysts.
+LOAD_ONLY = "ingest+dbt+snapshot"
+
+#: The one job: `reseau run`, the schedule, the sensor and the UI all launch it. Its steps
+#: run in the run's own process, one after the other (the warehouse has one writer), and
+#: the run holds the home's run lock throughout (see HomeResource).
 monthly_job = dg.define_asset_job(
     "monthly_indicators",
     selection=dg.AssetSelection.all(),
     partitions_def=monthly_partitions,
-    description="Ingest what landed, rebuild the warehouse, compute the month's indicators.",
+    executor_def=dg.in_process_executor,
+    description="Ingest what landed, rebuild the warehouse, compute the indicators of the "
+                "run's months, publish the funder files, the reports and the analysts' "
+                "snapshot.",
 )
 
 # On the 5th, services have delivered the previous month: run that month.
 monthly_schedule = dg.build_schedule_from_partitioned_job(
-    monthly_job, day_of_month=5, hour_of_day=6, name="monthly_on_the_5th"
+    monthly_job, day_of_month=5, hour_of_day=6, name="monthly_on_the_5th",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-
-_DATE_COLUMN = {"referrals": "referral_date", "supports": "support_date"}
-
-
-def file_months(path, kind_name: str, profile: Profile = Profile(),
-                limits: Limits = Limits()) -> set[str]:
-    """Partition keys (YYYY-MM-01) of the months a landed file has rows for."""
-    kind = EXPORT_KINDS[kind_name]
-    try:
-        dates = read_export(path, kind, profile, limits).select(
-            pl.col(_DATE_COLUMN[kind_name]).str.strip_chars())
-    except UnreadableFile:
-        return set()
-    text = pl.col(_DATE_COLUMN[kind_name])
-    parsed = dates.select(
-        pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False),
-                    text.str.to_date("%d/%m/%Y", strict=False)).dt.truncate("1mo").alias("month")
-    ).drop_nulls().unique()
-    return {f"{month:%Y-%m}-01" for month in parsed["month"].to_list()}
-
 
 def landing_state(home) -> dict[str, str]:
     """Fingerprint of every landed file: path -> size and modification time."""
@@ -58,33 +48,62 @@ def landing_state(home) -> dict[str, str]:
     return state
 
 
-@dg.sensor(job=monthly_job, minimum_interval_seconds=300,
-           description="Starts a run for every month that new or changed landing files touch.")
-def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
-    resolved = home.get_home()
-    previous = json.loads(context.cursor) if context.cursor else {}
-    current = landing_state(resolved)
-    changed = [path for path, stamp in current.items() if previous.get(path) != stamp]
-    if not changed:
-        return dg.SkipReason("no new landing file")
-    try:
-        profiles = load_profiles(resolved)
-    except InvalidProfile as problem:
-        return dg.SkipReason(f"waiting for a valid mapping profile: {problem}")
-    latest = monthly_partitions.get_last_partition_key()
-    months: set[str] = set()
-    for relative in changed:
-        _, kind_name, exporter_id, _ = relative.split("/", 3)
-        months |= file_months(resolved.root / relative, kind_name,
-                              profiles.get(exporter_id, Profile()), resolved.limits)
-    # The files' sizes and times are in the key: an export saved again over its name is a
-    # new delivery, whose months must run again.
-    digest = hashlib.sha256("".join(f"{path}={current[path]};" for path in sorted(changed))
-                            .encode()).hexdigest()[:12]
-    requests = [
-        dg.RunRequest(partition_key=month, run_key=f"{month}:{digest}")
-        for month in sorted(months)
-        if date.fromisoformat(month) <= date.fromisoformat(latest)
-    ]
-    context.update_cursor(json.dumps(current))
-    return dg.SensorResult(run_requests=requests)
+def stage_selection(stage: str | None) -> dg.AssetSelection:
+    """Assets of one stage (``ingest``, ``dbt``, ``indicators``: the last one partitioned, the
+    others not; ``snapshot``: the analysts' warehouse alone), or of several joined by ``+``;
+    ``None`` selects everything."""
+    ingest = dg.AssetSelection.groups("ingest")
+    indicators = dg.AssetSelection.groups("indicators").downstream()
+    stages = {
+        "ingest": ingest,
+        "dbt": dg.AssetSelection.all() - ingest - indicators,
+        "indicators": indicators,
+        "snapshot": dg.AssetSelection.assets(SNAPSHOT),
+    }
+    if stage is None:
+        return dg.AssetSelection.all()
+    selection = stages[stage.split("+")[0]]
+    for name in stage.split("+")[1:]:
+        selection = selection | stages[name]
+    return selection
+
+
+def build_landing_sensor(interval_seconds: int = 300) -> dg.SensorDefinition:
+    """The landing sensor, looking every ``interval_seconds`` (``[orchestration]
+    sensor_interval_seconds`` in reseau.toml)."""
+
+    @dg.sensor(job=monthly_job, name="landing_sensor", minimum_interval_seconds=interval_seconds,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Starts one run for every month that new or changed landing files "
+                           "touch; releases the runs whose process died.")
+    def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
+        resolved = home.get_home()
+        release_dead_runs(context.instance, resolved, say=context.log.warning)
+        previous = json.loads(context.cursor) if context.cursor else {}
+        current = landing_state(resolved)
+        changed = [path for path, stamp in current.items() if previous.get(path) != stamp]
+        if not changed:
+            return dg.SkipReason("no new landing file")
+        try:
+            months, pending = months_touched(resolved,
+                                             {resolved.root / path for path in changed})
+        except InvalidProfile as problem:
+            return dg.SkipReason(f"waiting for a valid mapping profile: {problem}")
+        context.update_cursor(json.dumps(current))
+        if not pending:
+            return dg.SkipReason("the changed files are loaded already")
+        # The files' sizes and times are in the key: an export saved again over its name is
+        # a new delivery, whose months must run again.
+        digest = hashlib.sha256("".join(f"{path}={current[path]};" for path in sorted(changed))
+                                .encode()).hexdigest()[:12]
+        span, _ = month_span(months)
+        if span is None:
+            # No month to compute (unreadable files, months not over): load them all the same,
+            # so that staff see them in the audit.
+            keys = stage_selection(LOAD_ONLY).resolve(context.repository_def.asset_graph)
+            return dg.SensorResult(run_requests=[dg.RunRequest(
+                run_key=f"load:{digest}", asset_selection=sorted(keys))])
+        return dg.SensorResult(run_requests=[dg.RunRequest(
+            run_key=f"{span[0]}..{span[1]}:{digest}", tags=span_tags(span))])
+
+    return landing_sensor

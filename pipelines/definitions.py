@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from pipelines.assets.checks import expectation_checks
 from pipelines.assets.dbt import build_dbt_assets
 from pipelines.assets.indicators import network_position_values, territory_indicator_values
 from pipelines.assets.ingest import landing_exports, reference_tables
-from pipelines.assets.publish import funder_files, reports
-from pipelines.automation import landing_sensor, monthly_job, monthly_schedule
+from pipelines.assets.publish import funder_files, reports, snapshot
+from pipelines.automation import build_landing_sensor, monthly_job, monthly_schedule
 from pipelines.resources import HomeResource
+from reseau.home import Home
 
 
-def build_definitions(home_path: str | dg.EnvVar) -> dg.Definitions:
+def build_definitions(home_path: str | dg.EnvVar,
+                      sensor_interval_seconds: int = 300) -> dg.Definitions:
     """Everything for one home. The path may be an ``EnvVar`` read when a run starts."""
     return dg.Definitions(
         assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values,
-                network_position_values, funder_files, reports],
+                network_position_values, funder_files, reports, snapshot],
         asset_checks=expectation_checks,
         jobs=[monthly_job],
         schedules=[monthly_schedule],
-        sensors=[landing_sensor],
+        sensors=[build_landing_sensor(sensor_interval_seconds)],
         resources={"home": HomeResource(path=home_path)},
     )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    # The UI and daemon find the home in $RESEAU_HOME (set by `reseau ui --home DIR`).
-    return build_definitions(dg.EnvVar("RESEAU_HOME"))
+    # The UI and daemon find the home in $RESEAU_HOME (set by `reseau serve --home DIR`).
+    home = os.environ.get("RESEAU_HOME")
+    interval = Home.open(home).orchestration.sensor_interval_seconds if home else 300
+    return build_definitions(dg.EnvVar("RESEAU_HOME"), interval)

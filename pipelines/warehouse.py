@@ -49,17 +49,7 @@ def publish_snapshot(warehouse: Path, published: Path) -> Path:
     published.parent.mkdir(parents=True, exist_ok=True)
     partial = published.with_name(f".{published.name}.partial")
     shutil.copyfile(warehouse, partial)
+    with open(partial, "rb+") as copy:  # on disk before it takes the name: a power cut
+        os.fsync(copy.fileno())         # never leaves an empty snapshot
     os.replace(partial, published)
     return published
-
-
-def months_with_data(warehouse: Path) -> list[str]:
-    """Partition keys of every month with a valid referral or support in the marts."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select month from marts.fct_referrals union select month from marts.fct_supports"
-        ).fetchall()
-    finally:
-        con.close()
-    return sorted(f"{month:%Y-%m-%d}" for (month,) in rows if month is not None)

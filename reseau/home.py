@@ -18,6 +18,8 @@ DEFAULT_SETTINGS = {
     "min_cell": 11,
     # Bounds on one delivered file, over the defaults of `Limits` (the `[limits]` table).
     "limits": {},
+    # How the daemon runs the home (the `[orchestration]` table, see `Orchestration`).
+    "orchestration": {},
 }
 
 
@@ -59,6 +61,54 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Orchestration:
+    """How the Dagster daemon serves a home (``[orchestration]`` in ``reseau.toml``;
+    docs/operations.md)."""
+
+    #: How often the landing sensor looks for new files.
+    sensor_interval_seconds: int = 300
+    #: Where the Dagster instance (runs, event log, schedules) lives: a PostgreSQL URL, or
+    #: the name of the environment variable that holds it (a URL with a password stays out
+    #: of the file). Neither: Dagster's embedded storage under the home.
+    postgres_url: str | None = None
+    postgres_url_env: str | None = None
+
+    @classmethod
+    def from_table(cls, table, where: str = "reseau.toml") -> Orchestration:
+        if not isinstance(table, dict):
+            raise HomeError(f"{where}: orchestration must be a table ([orchestration] with one "
+                            "key per line): fix or remove it")
+        known = {item.name: item.type for item in fields(cls)}
+        for key, value in table.items():
+            if key not in known:
+                raise HomeError(f"{where}: [orchestration] {key} is not a setting (known: "
+                                f"{', '.join(known)}): fix or remove it")
+            wanted = int if key == "sensor_interval_seconds" else str
+            if isinstance(value, bool) or not isinstance(value, wanted) or (
+                    wanted is int and value < 1) or (wanted is str and not value.strip()):
+                example = ("30" if wanted is int else '"postgresql://reseau@/reseau?host='
+                           '/run/postgresql"' if key == "postgres_url" else
+                           '"RESEAU_POSTGRES_URL"')
+                raise HomeError(f"{where}: [orchestration] {key} = {value!r} is not valid "
+                                f"(e.g. {key} = {example}): fix or remove it")
+        if "postgres_url" in table and "postgres_url_env" in table:
+            raise HomeError(f"{where}: [orchestration] has both postgres_url and "
+                            "postgres_url_env: keep one")
+        return cls(**table)
+
+    def postgres(self) -> str | None:
+        """The PostgreSQL URL of the Dagster instance, None for embedded storage."""
+        if self.postgres_url_env is None:
+            return self.postgres_url
+        url = os.environ.get(self.postgres_url_env, "").strip()
+        if not url:
+            raise HomeError(f"[orchestration] postgres_url_env names {self.postgres_url_env}, "
+                            f"which is not set: export {self.postgres_url_env}=postgresql://..."
+                            " (see docs/operations.md)")
+        return url
+
+
+@dataclass(frozen=True)
 class Home:
     """Paths and settings of one home folder (see data-contract.md, "The home folder")."""
 
@@ -84,6 +134,7 @@ class Home:
             except tomllib.TOMLDecodeError as exc:
                 raise HomeError(f"{toml_path} is not valid TOML ({exc}): fix or remove it") from exc
             Limits.from_table(settings["limits"], str(toml_path))  # a bad limit stops here
+            Orchestration.from_table(settings["orchestration"], str(toml_path))
         return cls(root=path, settings=settings)
 
     # Inputs (data-contract.md)
@@ -143,6 +194,10 @@ class Home:
     @property
     def limits(self) -> Limits:
         return Limits.from_table(self.settings.get("limits", {}))
+
+    @property
+    def orchestration(self) -> Orchestration:
+        return Orchestration.from_table(self.settings.get("orchestration", {}))
 
     def ensure_dirs(self) -> None:
         for path in (self.warehouse.parent, self.published, self.dbt_profiles_dir):

@@ -1,7 +1,8 @@
 import pytest
 
+from pipelines.partitions import month_span
 from reseau.home import Home, HomeError
-from reseau.runner import contiguous_ranges, parse_month
+from reseau.runner import parse_month
 
 
 def test_parse_month():
@@ -10,11 +11,11 @@ def test_parse_month():
         parse_month("10/2026")
 
 
-def test_contiguous_ranges_split_at_gaps_and_cross_years():
-    months = ["2025-11-01", "2025-12-01", "2026-01-01", "2026-03-01", "2025-11-01"]
-    assert contiguous_ranges(months) == [("2025-11-01", "2026-01-01"),
-                                         ("2026-03-01", "2026-03-01")]
-    assert contiguous_ranges([]) == []
+def test_one_run_spans_the_months_and_leaves_out_those_not_over():
+    months = ["2025-11-01", "2026-01-01", "2025-12-01", "2099-03-01", "2025-11-01"]
+    assert month_span(months) == (("2025-11-01", "2026-01-01"), ["2099-03-01"])
+    assert month_span(["2099-03-01"]) == (None, ["2099-03-01"])
+    assert month_span([]) == (None, [])
 
 
 def test_home_settings_come_from_reseau_toml(tmp_path):

@@ -100,7 +100,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     definition around the indicator asset, keeps each step a plain `dbt build --select`."""
     ensure_manifest()
     common = {"manifest": dbt_project.manifest_path, "project": dbt_project,
-              "dagster_dbt_translator": ReseauTranslator(), "pool": "warehouse"}
+              "dagster_dbt_translator": ReseauTranslator()}
 
     @dbt_assets(name="warehouse_models", exclude=INDICATOR_MARTS, **common)
     def warehouse_models(context: dg.AssetExecutionContext, home: HomeResource):
@@ -114,7 +114,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=["published", "dbt_docs"], group_name="publication", kinds={"dbt", "html"},
-        deps=indicator_marts.keys, pool="warehouse",  # built after every other model
+        deps=indicator_marts.keys,  # built after every other model
         description="The warehouse's documentation, table by table and column by column "
                     "(`dbt docs generate --static`), as one file that opens without a "
                     "server: `<home>/published/dbt-docs/index.html`.",

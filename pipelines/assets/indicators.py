@@ -39,7 +39,6 @@ def partition_months(context: dg.AssetExecutionContext) -> list[date]:
                      kinds={"python", "polars"},
                      description="(service, need) pairs neglected or under-solicited."),
     ],
-    pool="warehouse",
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
@@ -128,7 +127,6 @@ LINK_COLUMNS = [
                      deps=[["marts", "fct_referrals"]], kinds={"python", "polars"},
                      description="Per directed pair: volumes, decisions, professionals."),
     ],
-    pool="warehouse",
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(

@@ -36,7 +36,6 @@ def _specs(tables: dict[str, str]) -> list[dg.AssetSpec]:
 @dg.multi_asset(
     name="reference_tables",
     specs=_specs(REFERENCE_TABLES),
-    pool="warehouse",
     description=(
         "Reference files of the home (INSEE COG, directory of services, conventions, "
         "aliases) and the need-code taxonomy, reloaded whole into raw.* at each run."
@@ -60,7 +59,6 @@ def reference_tables(context: dg.AssetExecutionContext, home: HomeResource):
 @dg.multi_asset(
     name="landing_exports",
     specs=_specs(LANDING_TABLES),
-    pool="warehouse",
     description=(
         "Every new file under landing/referrals and landing/supports, one row per row read "
         "(with file and row number) in raw.referral_rows / raw.support_rows, pseudonyms "
@@ -70,9 +68,7 @@ def reference_tables(context: dg.AssetExecutionContext, home: HomeResource):
 )
 def landing_exports(context: dg.AssetExecutionContext, home: HomeResource):
     with home.connect(rekey=True) as con:
-        con.execute("begin transaction")
         outcomes = ingest_landing(con, home.get_home(), progress=context.log.info)
-        con.execute("commit")
     statuses = Counter(outcome.status for outcome in outcomes)
     rows = sum(outcome.rows_read or 0 for outcome in outcomes)
     context.log.info(f"landing: {len(outcomes)} new file(s), {rows} rows, {dict(statuses)}")

@@ -7,9 +7,11 @@ import dagster as dg
 import polars as pl
 
 from pipelines.partitions import monthly_partitions
+from pipelines.publish.folders import publish_folder, staging_folder
 from pipelines.publish.funder_files import funder_long, write_month
 from pipelines.publish.reports import MonthTables, write_reports
 from pipelines.resources import HomeResource
+from pipelines.warehouse import publish_snapshot
 from reseau_metrics.windows import add_months
 
 INDICATOR_MARTS = [["marts", "territory_indicators"], ["marts", "dim_territories"],
@@ -33,11 +35,11 @@ def _protected(con, first: date, last: date, min_cell: int) -> pl.DataFrame:
     group_name="publication",
     deps=INDICATOR_MARTS,
     kinds={"python", "parquet", "csv", "xlsx"},
-    pool="warehouse",
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
-        "Under `<home>/published/<YYYY-MM>/`: indicators.parquet (long) and "
+        "Under `<home>/published/<YYYY-MM>/` (each month replaced whole, in one rename): "
+        "indicators.parquet (long) and "
         "indicateurs_<level>.csv / .xlsx (wide, French labels, 12-month window), with "
         "primary and secondary suppression below min_cell (reseau.toml, default 11); "
         "referrals and supports in whole 12-month windows only."
@@ -50,14 +52,20 @@ def funder_files(context: dg.AssetExecutionContext, home: HomeResource):
         long = _protected(con, months[0], months[-1], resolved.min_cell)
         catalogue = con.execute("select * from marts.indicator_catalogue").pl()
     written = 0
+    staging = staging_folder(resolved.published, "funder_files")
     for (month,), rows in long.partition_by("month", as_dict=True).items():
         folder = resolved.published / f"{month:%Y-%m}"
-        written += len(write_month(folder, rows, catalogue))
+        written += len(write_month(staging / folder.name, rows, catalogue))
+        publish_folder(staging / folder.name, folder, owns=_funder_file)
         context.log.info(f"funder files for {month:%Y-%m} in {folder}")
     return dg.MaterializeResult(metadata={
         "files": written, "min_cell": resolved.min_cell,
         "suppressed_cells": int(long["suppressed"].sum()), "cells": long.height,
     })
+
+
+def _funder_file(name: str) -> bool:
+    return name == "indicators.parquet" or name.startswith("indicateurs_")
 
 
 def _month_tables(con, month: date, protected: pl.DataFrame, base: MonthTables) -> MonthTables:
@@ -85,11 +93,11 @@ def _month_tables(con, month: date, protected: pl.DataFrame, base: MonthTables) 
     deps=[*INDICATOR_MARTS, ["marts", "neglected_services"], ["marts", "link_indicators"],
           ["marts", "service_indicators"], ["marts", "dim_services"]],
     kinds={"python", "html"},
-    pool="warehouse",
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
-        "Under `<home>/published/<YYYY-MM>/rapports/`: one self-contained French HTML report "
+        "Under `<home>/published/<YYYY-MM>/rapports/` (each month replaced whole, in one "
+        "rename): one self-contained French HTML report "
         "per département and région (headline indicators and their 12-month trend, "
         "neglected services by need, concentrated partnerships, fragile links, network "
         "picture), with the funder files' disclosure control."
@@ -109,10 +117,32 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
                                  "from marts.dim_services").pl(),
             min_cell=resolved.min_cell)
         written = 0
+        staging = staging_folder(resolved.published, "reports")
         for number, month in enumerate(months, 1):
             folder = resolved.published / f"{month:%Y-%m}"
-            paths = write_reports(folder, _month_tables(con, month, protected, base))
+            paths = write_reports(staging / folder.name,
+                                  _month_tables(con, month, protected, base))
+            publish_folder(staging / folder.name, folder, owns=lambda name: name == "rapports")
             written += len(paths)
             context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
                              f"{month:%Y-%m} in {folder / 'rapports'}")
     return dg.MaterializeResult(metadata={"reports": written, "min_cell": resolved.min_cell})
+
+
+@dg.asset(
+    key=["published", "snapshot"],
+    group_name="publication",
+    deps=[["published", "funder_files"], ["published", "reports"], ["published", "dbt_docs"]],
+    kinds={"duckdb"},
+    description=(
+        "The analysts' warehouse, `<home>/published/reseau.duckdb`: a copy of the pipeline's "
+        "own warehouse, put in place by one rename once everything else is published, so "
+        "analysts never see half a run and never block one."
+    ),
+)
+def snapshot(context: dg.AssetExecutionContext, home: HomeResource):
+    resolved = home.get_home()
+    path = publish_snapshot(resolved.warehouse, resolved.published_warehouse)
+    context.log.info(f"published {path}")
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
+                                          "bytes": path.stat().st_size})

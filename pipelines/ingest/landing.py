@@ -197,7 +197,7 @@ class _Delivery:
 
 
 def _new_deliveries(home: Home, kind: ExportKind, known: set[tuple[str, str, str]],
-                    names: set[str]) -> list[_Delivery]:
+                    names: set[str], only: set[Path] | None = None) -> list[_Delivery]:
     """Landed files whose bytes were never loaded for their exporter (``known``: (kind,
     exporter, sha256); it grows as they are found).
 
@@ -205,10 +205,12 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[tuple[str, str, str
     to (its target is never opened). A file whose name was already recorded (an export saved
     again over the earlier one, or a rejected file put back) is recorded as ``<name>
     @<digest>`` (and ``#2``, ``#3``... if that too was recorded): every delivery stays in the
-    audit, and re-delivery decides between their rows.
+    audit, and re-delivery decides between their rows. ``only``: look at these paths alone.
     """
     deliveries = []
     for path, link in _landing_entries(home, kind):
+        if only is not None and path not in only:
+            continue
         relative = path.relative_to(home.root)
         refused = None
         if link:
@@ -255,18 +257,52 @@ def ingest_landing(
 
     Pseudonym columns go through the ``rekey`` macro (see ``pseudonyms.install_rekey_macro``),
     which the caller must have installed on ``con``. Files are read in parallel threads
-    (polars releases the GIL); all writes happen here, on the one connection.
+    (polars releases the GIL); all writes happen here, on the one connection, in one
+    transaction: a run killed while loading leaves raw.* as it was. Unreadable files are
+    moved aside after the commit, so that none is out of landing without its audit row.
     """
     profiles = load_profiles(home)  # a wrong profile stops here, before any file is read
     create_raw_tables(con)
+    con.execute("begin transaction")
+    try:
+        outcomes, aside = _load_new(con, home, profiles, progress)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    for path, error in aside:
+        _move_aside(home, path, error)
+    return outcomes
+
+
+def _recorded(con) -> tuple[set[tuple[str, str, str]], set[str]]:
+    """What raw.files records: the (kind, exporter, sha256) loaded, and every file name.
+
+    Bytes already loaded for an exporter are a no-op. A file that was rejected or refused is
+    read again if it is put back (its limit raised, its profile written), and the same
+    bytes from another exporter are its own data (a `$exporter` constant).
+    """
     recorded = con.execute("select kind, exporter_id, sha256, file, status from raw.files"
                            ).fetchall()
-    # Bytes already loaded for this exporter are a no-op. A file that was rejected or
-    # refused is read again if it is put back (its limit raised, its profile written), and
-    # the same bytes from another exporter are its own data (a `$exporter` constant).
     known = {(kind, exporter, sha) for kind, exporter, sha, _, status in recorded
              if status == "loaded"}
-    names = {file for *_, file, _ in recorded}
+    return known, {file for *_, file, _ in recorded}
+
+
+def pending_files(con, home: Home, only: set[Path] | None = None
+                  ) -> list[tuple[ExportKind, Path, str]]:
+    """The landed files (of ``only``, if given) that the next run will load, as (kind, path,
+    exporter id). ``con``: a warehouse whose raw.files says what was loaded, or None."""
+    known, names = _recorded(con) if con is not None else (set(), set())
+    return [(kind, delivery.path, delivery.exporter_id) for kind in EXPORT_KINDS.values()
+            for delivery in _new_deliveries(home, kind, known, names, only)
+            if delivery.refused is None]
+
+
+def _load_new(con, home: Home, profiles: dict[str, Profile],
+              progress: Callable[[str], None]) -> tuple[list[FileOutcome], list]:
+    known, names = _recorded(con)
+    aside: list[tuple[Path, str]] = []
     outcomes: list[FileOutcome] = []
     file_rows: list[tuple] = []
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
@@ -280,7 +316,7 @@ def ingest_landing(
                 relative, exporter_id = delivery.file, delivery.exporter_id
                 if isinstance(result, UnreadableFile):
                     error = f"{relative}: {printable(str(result))}"
-                    _move_aside(home, delivery.path, error)
+                    aside.append((delivery.path, error))
                     status = "refused" if isinstance(result, IdentifyingData) else "rejected"
                     outcome = FileOutcome(relative, kind.name, exporter_id, status, None, error)
                     progress(f"{status} {error}")
@@ -306,7 +342,7 @@ def ingest_landing(
                         f"select {', '.join(FILE_COLUMNS)} from files_batch")
         finally:
             con.unregister("files_batch")
-    return outcomes
+    return outcomes, aside
 
 
 def _insert_rows(con, kind: ExportKind, rows: pl.DataFrame) -> None:

@@ -5,8 +5,9 @@ from datetime import datetime
 
 import dagster as dg
 
-from pipelines.automation import file_months, landing_sensor, monthly_schedule
+from pipelines.automation import build_landing_sensor, monthly_schedule
 from pipelines.definitions import build_definitions, defs
+from pipelines.ingest.months import file_months
 from pipelines.resources import HomeResource
 
 
@@ -42,19 +43,29 @@ def test_file_months_reads_both_date_formats(tiny_home):
     assert file_months(s1 / "S1_2024-06_v2.csv", "referrals") == {"2024-06-01"}
 
 
-def test_sensor_requests_the_months_of_new_files_then_waits(tiny_home):
-    resource = HomeResource(path=str(tiny_home.root))
-    context = dg.build_sensor_context(resources={"home": resource})
-    result = landing_sensor(context)
-    assert sorted(r.partition_key for r in result.run_requests) == ["2024-05-01", "2024-06-01"]
+def _span(request: dg.RunRequest) -> tuple[str, str]:
+    return (request.tags["dagster/asset_partition_range_start"],
+            request.tags["dagster/asset_partition_range_end"])
 
-    second = dg.build_sensor_context(cursor=context.cursor, resources={"home": resource})
-    assert isinstance(landing_sensor(second), dg.SkipReason)
+
+def test_sensor_requests_one_run_for_the_months_of_new_files_then_waits(tiny_home):
+    landing_sensor = build_landing_sensor()
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(cursor=None):
+        with dg.build_sensor_context(cursor=cursor, instance=instance, resources={
+                "home": HomeResource(path=str(tiny_home.root))}) as context:
+            return landing_sensor(context), context.cursor
+
+    result, cursor = evaluate()
+    (request,) = result.run_requests
+    assert _span(request) == ("2024-05-01", "2024-06-01")
+    assert isinstance(evaluate(cursor)[0], dg.SkipReason)
 
     new = tiny_home.landing / "referrals" / "S3" / "S3_2024-06.csv"
     new.write_text(
         "referral_id,referral_date,origin_service_id,target_service_id,person_id,needs\n"
         "x3,2024-06-09,S3,S5,P1,justice\n", encoding="utf-8")
     os.utime(new, (1_800_000_000, 1_800_000_000))
-    third = dg.build_sensor_context(cursor=context.cursor, resources={"home": resource})
-    assert [r.partition_key for r in landing_sensor(third).run_requests] == ["2024-06-01"]
+    (request,) = evaluate(cursor)[0].run_requests
+    assert _span(request) == ("2024-06-01", "2024-06-01")
