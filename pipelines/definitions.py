@@ -10,6 +10,7 @@ from pipelines.assets.indicators import network_position_values, territory_indic
 from pipelines.assets.ingest import landing_exports, reference_tables
 from pipelines.assets.publish import funder_files, reports
 from pipelines.automation import landing_sensor, monthly_job, monthly_schedule
+from pipelines.notify import email_on_run_failure
 from pipelines.resources import HomeResource
 
 
@@ -21,7 +22,7 @@ def build_definitions(home_path: str | dg.EnvVar) -> dg.Definitions:
         asset_checks=expectation_checks,
         jobs=[monthly_job],
         schedules=[monthly_schedule],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, email_on_run_failure],
         resources={"home": HomeResource(path=home_path)},
     )
 
