@@ -12,6 +12,7 @@ from pipelines.assets.indicators import network_position_values, territory_indic
 from pipelines.assets.ingest import landing_exports, reference_tables
 from pipelines.assets.publish import funder_files, reports, snapshot
 from pipelines.automation import build_landing_sensor, monthly_job, monthly_schedule
+from pipelines.notify import email_on_run_failure
 from pipelines.resources import HomeResource
 from reseau.home import Home
 
@@ -25,7 +26,7 @@ def build_definitions(home_path: str | dg.EnvVar,
         asset_checks=expectation_checks,
         jobs=[monthly_job],
         schedules=[monthly_schedule],
-        sensors=[build_landing_sensor(sensor_interval_seconds)],
+        sensors=[build_landing_sensor(sensor_interval_seconds), email_on_run_failure],
         resources={"home": HomeResource(path=home_path)},
     )
 

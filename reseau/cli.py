@@ -130,6 +130,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from reseau.runner import dagster_home
 
     home = Home.open(args.home)
+    if home.notifications is not None:
+        home.notifications.password()  # its daemon e-mails failures: the password must be set
     workspace = Path(__file__).resolve().parents[1] / "workspace.yaml"
     env = {**os.environ, "RESEAU_HOME": str(home.root), "DAGSTER_HOME": str(dagster_home(home))}
     dagster = Path(sys.executable).with_name("dagster")

@@ -17,7 +17,21 @@ min_cell = {DEFAULT_SETTINGS["min_cell"]}
 # What one delivered file may weigh; a file over a limit is rejected with its reason.
 # Raise a limit if a service's genuine export is refused for its size.
 [limits]
-""" + "".join(f"# {name} = {value:_}\n" for name, value in vars(Limits()).items())
+""" + "".join(f"# {name} = {value:_}\n" for name, value in vars(Limits()).items()) + """
+# E-mail the staff when a run of the schedule or the landing sensor fails (`reseau ui` must
+# be running: its daemon sends it). Uncomment and fill in; without this table, no e-mail.
+# The password never goes in this file: export it in the variable password_env names
+# before `reseau ui`.
+# [notifications]
+# smtp_host = "smtp.example.org"
+# smtp_port = 587                     # default: 587 with starttls, 465 with ssl, 25 with none
+# security = "starttls"               # or "ssl", or "none" (a local relay)
+# sender = "reseau@observatoire.example.org"
+# recipients = ["equipe@observatoire.example.org"]
+# user = "reseau"                     # the SMTP login; omit both lines if there is none
+# password_env = "RESEAU_SMTP_PASSWORD"
+# ui_url = "http://observatoire.example.org:3000"   # the Dagster UI, for a link to the run
+"""
 
 EXAMPLE_PROFILE = """\
 # An example mapping profile. Copy it to sources/<exporter_id>.yml (the name of the
@@ -50,7 +64,8 @@ README = """\
 Everything réseau reads and writes for one observatory lives here.
 
 Yours to fill:
-- `reseau.toml`: settings (disclosure threshold, limits on delivered files);
+- `reseau.toml`: settings (disclosure threshold, limits on delivered files, who is
+  e-mailed when a run fails);
 - `reference/territories/`: the INSEE COG (the COG 2026 is installed; replace it each year);
 - `reference/services.csv`, or `reference/data-inclusion/`: the directory of services
   (canonical CSV, or data·inclusion files or the producers' XLSX template);
@@ -86,6 +101,10 @@ with its own regional pseudonyms.
     export RESEAU_PSEUDONYM_KEY=...   # the observatory's own secret, kept outside this home
     reseau run --home <this folder>
     reseau ui --home <this folder>
+
+While `reseau ui` runs, its daemon starts the runs of the schedule and sensor you turn on
+(Automation, in the UI) and, with `[notifications]` in `reseau.toml`, e-mails the staff
+when one fails, with no click (export the SMTP password's variable before starting it).
 
 Every delivered file is listed with its outcome in `marts.load_audit`; refused rows are in
 `marts.quarantine`; unreadable or identifying files are moved to `rejected/` with their
