@@ -149,11 +149,11 @@ def failed_run(tmp_path_factory):
 
 def evaluate_sensor(failed_run):
     root, instance, result = failed_run
-    context = dg.build_run_status_sensor_context(
-        sensor_name="email_on_run_failure", dagster_instance=instance,
-        dagster_run=result.dagster_run, dagster_event=result.get_run_failure_event(),
-        resources={"home": HomeResource(path=str(root))})
-    return email_on_run_failure(context)
+    with dg.build_run_status_sensor_context(
+            sensor_name="email_on_run_failure", dagster_instance=instance,
+            dagster_run=result.dagster_run, dagster_event=result.get_run_failure_event(),
+            resources={"home": HomeResource(path=str(root))}) as context:
+        return email_on_run_failure(context)
 
 
 def notify_to(root: Path, port: int) -> None:
@@ -223,10 +223,11 @@ def test_as_the_daemon_evaluates_it_a_tick_mails_once_or_fails_with_one_line(fai
     notify_to(root, smtp_server.port)
 
     def tick():
-        context = dg.build_sensor_context(
-            instance=instance, resources={"home": HomeResource(path=str(root))},
-            cursor=RunStatusSensorCursor(record_id=-1, record_timestamp=None).to_json())
-        (reaction,) = email_on_run_failure.evaluate_tick(context).dagster_run_reactions
+        with dg.build_sensor_context(
+                instance=instance, resources={"home": HomeResource(path=str(root))},
+                cursor=RunStatusSensorCursor(record_id=-1, record_timestamp=None).to_json()
+        ) as context:
+            (reaction,) = email_on_run_failure.evaluate_tick(context).dagster_run_reactions
         assert reaction.dagster_run.run_id == result.dagster_run.run_id
         return reaction.error
 
