@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.checks import expectation_checks
+from pipelines.assets.checks import delivery_checks, expectation_checks
 from pipelines.assets.dbt import build_dbt_assets
 from pipelines.assets.indicators import network_position_values, territory_indicator_values
 from pipelines.assets.ingest import landing_exports, reference_tables
-from pipelines.assets.publish import funder_files, reports
+from pipelines.assets.publish import funder_files, reports, staff_deliveries
 from pipelines.automation import landing_sensor, monthly_job, monthly_schedule
 from pipelines.resources import HomeResource
 
 
 def build_definitions(home_path: str | dg.EnvVar) -> dg.Definitions:
-    """Everything for one home. The path may be an ``EnvVar`` read when a run starts."""
+    """Everything for one home. The path may be an ``EnvVar`` read when a run starts (the
+    delivery checks list the home's exporters when the definitions load, if it is set)."""
     return dg.Definitions(
         assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values,
-                network_position_values, funder_files, reports],
-        asset_checks=expectation_checks,
+                network_position_values, funder_files, reports, staff_deliveries],
+        asset_checks=[*expectation_checks, *delivery_checks(home_path)],
         jobs=[monthly_job],
         schedules=[monthly_schedule],
         sensors=[landing_sensor],

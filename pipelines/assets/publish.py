@@ -1,4 +1,5 @@
-"""Funder files and reports: each month's published indicators, with disclosure control."""
+"""Funder files and reports: each month's published indicators, with disclosure control;
+and the staff's page on deliveries."""
 
 from dataclasses import replace
 from datetime import date
@@ -7,6 +8,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.partitions import monthly_partitions
+from pipelines.publish import deliveries as staff_page
 from pipelines.publish.funder_files import funder_long, write_month
 from pipelines.publish.reports import MonthTables, write_reports
 from pipelines.resources import HomeResource
@@ -116,3 +118,33 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
             context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
                              f"{month:%Y-%m} in {folder / 'rapports'}")
     return dg.MaterializeResult(metadata={"reports": written, "min_cell": resolved.min_cell})
+
+
+@dg.asset(
+    key=["published", "staff_deliveries"],
+    group_name="publication",
+    deps=[["marts", "deliveries"]],
+    kinds={"python", "html"},
+    pool="warehouse",
+    description=(
+        "For the observatory's staff, not funders: `<home>/published/suivi/livraisons.html`, "
+        "a self-contained French page listing the exporters that did not deliver last month "
+        "(the month before the run's date) by the 5th, late or not at all, and those whose "
+        "quarantine rate jumped (from marts.deliveries)."
+    ),
+)
+def staff_deliveries(context: dg.AssetExecutionContext, home: HomeResource):
+    resolved = home.get_home()
+    with home.connect() as con:
+        frame = con.execute("select * from marts.deliveries").pl()
+    day = staff_page.today()
+    path = staff_page.write_page(resolved.published / "suivi" / "livraisons.html",
+                                 staff_page.render(frame, day))
+    status = staff_page.month_status(frame, staff_page.last_month(day))
+    context.log.info(f"delivery monitoring in {path}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "month": f"{staff_page.last_month(day):%Y-%m}",
+        "not_on_time": status.filter(pl.col("status") != "on_time").height,
+        "quarantine_jumps": staff_page.quarantine_jumps(frame).height,
+    })
