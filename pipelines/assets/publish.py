@@ -138,8 +138,7 @@ def staff_deliveries(context: dg.AssetExecutionContext, home: HomeResource):
     with home.connect() as con:
         frame = con.execute("select * from marts.deliveries").pl()
     day = staff_page.today()
-    path = staff_page.write_page(resolved.published / "suivi" / "livraisons.html",
-                                 staff_page.render(frame, day))
+    path = staff_page.write_page(resolved.staff_deliveries_page, staff_page.render(frame, day))
     status = staff_page.month_status(frame, staff_page.last_month(day))
     context.log.info(f"delivery monitoring in {path}")
     return dg.MaterializeResult(metadata={

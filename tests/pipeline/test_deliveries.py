@@ -132,7 +132,8 @@ def test_the_staff_page_names_who_did_not_deliver_and_whose_quarantine_jumped(
     monkeypatch.setattr(staff_page, "today", lambda: date(2024, 7, 3))
     resources = {"home": HomeResource(path=str(delivery_home.root))}
     assert dg.materialize([staff_deliveries], resources=resources).success
-    path = delivery_home.published / "suivi" / "livraisons.html"
+    path = delivery_home.staff_deliveries_page
+    assert path == delivery_home.root / "published" / "suivi" / "livraisons.html"
     html = path.read_text(encoding="utf-8")
     assert "juin 2024" in html and "default-src 'none'" in html
     late = html[html.index('id="non-livres"'):html.index('id="quarantaine"')]
