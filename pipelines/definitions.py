@@ -6,11 +6,11 @@ import os
 
 import dagster as dg
 
-from pipelines.assets.checks import expectation_checks
+from pipelines.assets.checks import delivery_checks, expectation_checks
 from pipelines.assets.dbt import build_dbt_assets
 from pipelines.assets.indicators import network_position_values, territory_indicator_values
 from pipelines.assets.ingest import landing_exports, reference_tables
-from pipelines.assets.publish import funder_files, reports, snapshot
+from pipelines.assets.publish import funder_files, reports, snapshot, staff_deliveries
 from pipelines.automation import build_landing_sensor, monthly_job, monthly_schedule
 from pipelines.notify import email_on_run_failure
 from pipelines.resources import HomeResource
@@ -19,11 +19,12 @@ from reseau.home import Home
 
 def build_definitions(home_path: str | dg.EnvVar,
                       sensor_interval_seconds: int = 300) -> dg.Definitions:
-    """Everything for one home. The path may be an ``EnvVar`` read when a run starts."""
+    """Everything for one home. The path may be an ``EnvVar`` read when a run starts (the
+    delivery checks list the home's exporters when the definitions load, if it is set)."""
     return dg.Definitions(
         assets=[reference_tables, landing_exports, *build_dbt_assets(), territory_indicator_values,
-                network_position_values, funder_files, reports, snapshot],
-        asset_checks=expectation_checks,
+                network_position_values, funder_files, reports, staff_deliveries, snapshot],
+        asset_checks=[*expectation_checks, *delivery_checks(home_path)],
         jobs=[monthly_job],
         schedules=[monthly_schedule],
         sensors=[build_landing_sensor(sensor_interval_seconds), email_on_run_failure],

@@ -56,8 +56,11 @@ réseau demo is ready in {home.root}
   warehouse (analysts, read-only snapshot): {home.published_warehouse}
   pipeline's own warehouse:                 {home.warehouse}
   marts:   marts.territory_indicators, marts.neglected_services, marts.fct_referrals, ...
-  files:   marts.load_audit (every file), marts.quarantine (every refused row);
+  files:   marts.load_audit (every file), marts.quarantine (every refused row),
+           marts.deliveries (per exporter and month: on time, late, missing);
            unreadable and identifying files moved to {home.rejected}
+  staff:   who did not deliver last month by the 5th, whose quarantine rate jumped:
+           {home.staff_deliveries_page}
   funders: {home.published}/<YYYY-MM>/ (indicators.parquet, indicateurs_<level>.csv/.xlsx,
            small cells suppressed), e.g. {last}
   reports: {home.published}/<YYYY-MM>/rapports/<level>-<code>.html, one per territory,

@@ -284,6 +284,11 @@ class Home:
         return self.published / "reseau.duckdb"
 
     @property
+    def staff_deliveries_page(self) -> Path:
+        """The staff's page on deliveries (not for funders)."""
+        return self.published / "suivi" / "livraisons.html"
+
+    @property
     def rejected(self) -> Path:
         """Where files that cannot be read at all are moved aside, whole."""
         return self.root / "rejected"

@@ -1,4 +1,5 @@
-"""Funder files and reports: each month's published indicators, with disclosure control."""
+"""Funder files and reports: each month's published indicators, with disclosure control;
+and the staff's page on deliveries."""
 
 from dataclasses import replace
 from datetime import date
@@ -7,6 +8,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.partitions import monthly_partitions
+from pipelines.publish import deliveries as staff_page
 from pipelines.publish.folders import publish_folder, staging_folder
 from pipelines.publish.funder_files import funder_long, write_month
 from pipelines.publish.reports import MonthTables, write_reports
@@ -132,7 +134,8 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
 @dg.asset(
     key=["published", "snapshot"],
     group_name="publication",
-    deps=[["published", "funder_files"], ["published", "reports"], ["published", "dbt_docs"]],
+    deps=[["published", "funder_files"], ["published", "reports"], ["published", "dbt_docs"],
+          ["published", "staff_deliveries"]],
     kinds={"duckdb"},
     description=(
         "The analysts' warehouse, `<home>/published/reseau.duckdb`: a copy of the pipeline's "
@@ -146,3 +149,31 @@ def snapshot(context: dg.AssetExecutionContext, home: HomeResource):
     context.log.info(f"published {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
                                           "bytes": path.stat().st_size})
+
+
+@dg.asset(
+    key=["published", "staff_deliveries"],
+    group_name="publication",
+    deps=[["marts", "deliveries"]],
+    kinds={"python", "html"},
+    description=(
+        "For the observatory's staff, not funders: `<home>/published/suivi/livraisons.html`, "
+        "a self-contained French page listing the exporters that did not deliver last month "
+        "(the month before the run's date) by the 5th, late or not at all, and those whose "
+        "quarantine rate jumped (from marts.deliveries)."
+    ),
+)
+def staff_deliveries(context: dg.AssetExecutionContext, home: HomeResource):
+    resolved = home.get_home()
+    with home.connect() as con:
+        frame = con.execute("select * from marts.deliveries").pl()
+    day = staff_page.today()
+    path = staff_page.write_page(resolved.staff_deliveries_page, staff_page.render(frame, day))
+    status = staff_page.month_status(frame, staff_page.last_month(day))
+    context.log.info(f"delivery monitoring in {path}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "month": f"{staff_page.last_month(day):%Y-%m}",
+        "not_on_time": status.filter(pl.col("status") != "on_time").height,
+        "quarantine_jumps": staff_page.quarantine_jumps(frame).height,
+    })

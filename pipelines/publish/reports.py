@@ -29,9 +29,10 @@ TABLE_ROWS, PICTURE_LINKS = 10, 60
 LEVEL_LABELS = {"departement": "Département", "region": "Région"}
 STATUS_LABELS = {"neglected": "délaissé", "under_solicited": "sous-sollicité"}
 
-_templates = Environment(loader=PackageLoader("pipelines.publish", "templates"),
-                         autoescape=select_autoescape(["html", "j2"]),
-                         trim_blocks=True, lstrip_blocks=True)
+#: The pages' templates (``templates/``): the reports and the staff page share ``page.html.j2``.
+templates = Environment(loader=PackageLoader("pipelines.publish", "templates"),
+                        autoescape=select_autoescape(["html", "j2"]),
+                        trim_blocks=True, lstrip_blocks=True)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def render(tables: MonthTables, level: str, code: str) -> str:
     fragile = links.filter(pl.col("top_professional_share") >= 0.8).sort(
         "referrals", "origin_service_id", "target_service_id",
         descending=[True, False, False]).head(TABLE_ROWS)
-    return _templates.get_template("report.html.j2").render(
+    return templates.get_template("report.html.j2").render(
         level=LEVEL_LABELS[level], name=territory["territory_name"], code=code,
         month=month_label(tables.month), min_cell=tables.min_cell,
         headline=[{**rows[indicator], "basis": _basis(indicator, rows)}

@@ -18,6 +18,8 @@ INTERFACES = {
                           "need, expected, observed, p_value, status",
     "load_audit": "file, exporter_id, series, sha256, delivered_at, rows_read, rows_loaded, "
                   "rows_merged, rows_superseded, rows_quarantined, status, error",
+    "deliveries": "exporter_id, series, month, files, rows_read, rows_loaded, rows_quarantined, "
+                  "files_refused, delivered_at, on_time, missing",
     "quarantine": "file, row_number, reason, raw",
     "service_indicators": "service_id, month, window_months, referrals_sent, referrals_received, "
                           "partners_out, partners_in, hhi_out, acceptance_rate_received, "
@@ -31,6 +33,7 @@ EXTENSIONS = {
     "fct_referrals": "needs_inferred, territory_basis",
     "dim_territories": "observed",
     "load_audit": "reader",
+    "deliveries": "kind, rows_merged, rows_superseded",
 }
 
 

@@ -17,7 +17,8 @@ def test_definitions_load_with_every_asset_job_schedule_and_sensor(tmp_path):
     for expected in ["raw/referral_rows", "marts/fct_referrals", "marts/dim_services",
                      "marts/dim_territories", "marts/territory_indicators",
                      "marts/neglected_services", "marts/indicator_catalogue",
-                     "indicators/territory_indicators", "marts/load_audit", "marts/quarantine"]:
+                     "indicators/territory_indicators", "marts/load_audit", "marts/quarantine",
+                     "marts/deliveries", "published/staff_deliveries"]:
         assert expected in keys
     assert definitions.resolve_job_def("monthly_indicators") is not None
     assert definitions.resolve_schedule_def("monthly_on_the_5th") is not None

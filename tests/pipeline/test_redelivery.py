@@ -9,7 +9,7 @@ from reseau.runner import run_pipeline
 
 MARTS = ["fct_referrals", "fct_supports", "dim_services", "dim_territories",
          "territory_indicators", "neglected_services", "service_indicators",
-         "link_indicators", "quarantine", "load_audit"]
+         "link_indicators", "quarantine", "load_audit", "deliveries"]
 
 
 def snapshot(home) -> dict[str, list[tuple]]:
