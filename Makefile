@@ -31,9 +31,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 
-# Both cores: the generated regions' tests (they share one region, built once) run beside
-# the others, each group in its own pytest; the second group's report follows the first.
-E2E := tests/e2e tests/synthetic
+# Both cores: the generated regions' tests (they share one region, built once) and the crash
+# tests (real runs killed with SIGKILL) run beside the others, each group in its own pytest;
+# the second group's report follows the first.
+E2E := tests/e2e tests/synthetic tests/pipeline/test_crash.py
 test: lint browser
 	@mkdir -p test-artifacts
 	@# Parse the dbt project once, so that the two groups do not write its manifest at once.
