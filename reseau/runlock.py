@@ -44,11 +44,6 @@ def _describe(text: str) -> str:
         return "another process"
 
 
-def holds(home: Home) -> bool:
-    """Whether this process holds the home's run lock."""
-    return _path(home) in _HELD
-
-
 def _holder(descriptor: int) -> str:
     return _describe(os.pread(descriptor, 4096, 0).decode("utf-8", "replace"))
 
