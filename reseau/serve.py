@@ -83,12 +83,14 @@ def serve(home: Home, host: str = "127.0.0.1", port: int = 3000,
 
     children: dict[str, subprocess.Popen] = {}
     stopping: list[int] = []
+    signalled: set[str] = set()
 
     def forward(signum, _frame):
         if stopping:
             return
         stopping.append(signum)
-        for child in children.values():
+        for name, child in list(children.items()):
+            signalled.add(name)
             _signal_group(child, signum)
 
     previous = {signum: signal.signal(signum, forward)
@@ -100,6 +102,8 @@ def serve(home: Home, host: str = "127.0.0.1", port: int = 3000,
                 break
             children[name] = subprocess.Popen(command, env=env, cwd=home.root,
                                               process_group=0)
+        if stopping:
+            return 0
         _say(f"serving {home.root}\n"
              f"  UI:      http://{host}:{port} (webserver pid {children['dagster-webserver'].pid})"
              f"\n  daemon:  schedule monthly_on_the_5th, sensors landing_sensor (every "
@@ -114,8 +118,10 @@ def serve(home: Home, host: str = "127.0.0.1", port: int = 3000,
                            if child.poll() is not None), None)
             time.sleep(POLL_SECONDS)
     finally:
-        if not stopping:  # a child exited (its code server may live on), or an error here
-            for child in children.values():
+        # A child exited (its code server may live on), an error here, or a signal while
+        # the children were starting: whoever was not told yet is told now.
+        for name, child in children.items():
+            if name not in signalled:
                 _signal_group(child, signal.SIGTERM)
         _wait_for_groups(children)
         for signum, handler in previous.items():
