@@ -7,8 +7,10 @@ DEMO_HOME ?= demo-home
 # The browser tests (reports, Dagster UI) drive Debian's chromium, never a downloaded one.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The served test (tests/served) starts a throwaway cluster of Debian's PostgreSQL.
+INITDB = $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
-.PHONY: install browser demo test lint unit bench docs clean
+.PHONY: install browser postgresql demo test lint unit bench docs clean
 
 install: $(STAMP)
 
@@ -27,23 +29,31 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
 
+postgresql:
+	@test -n "$(INITDB)" || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 
-# Both cores: the generated regions' tests (they share one region, built once) and the crash
-# tests (real runs killed with SIGKILL) run beside the others, each group in its own pytest;
-# the second group's report follows the first.
-E2E := tests/e2e tests/synthetic tests/pipeline/test_crash.py
-test: lint browser
+# Both cores: the generated regions' tests (they share one region, built once) run beside
+# the others, each group in its own pytest, and so do the tests of real processes (the
+# served deployment: `reseau serve` and its daemon on PostgreSQL; runs killed with SIGKILL),
+# mostly waiting on their runs; the other groups' reports follow the first's.
+E2E := tests/e2e tests/synthetic
+SERVED := tests/served tests/pipeline/test_crash.py
+test: lint browser postgresql
 	@mkdir -p test-artifacts
-	@# Parse the dbt project once, so that the two groups do not write its manifest at once.
+	@# Parse the dbt project once, so that the groups do not write its manifest at once.
 	@$(BIN)/python -c "from pipelines.assets.dbt import ensure_manifest; ensure_manifest()"
-	@$(BIN)/pytest $(E2E) > test-artifacts/pytest-regions.log 2>&1 & regions=$$!; \
-	$(BIN)/pytest $(addprefix --ignore=,$(E2E)); others=$$?; \
-	wait $$regions; status=$$?; \
+	@$(BIN)/pytest $(SERVED) > test-artifacts/pytest-served.log 2>&1 & served=$$!; \
+	$(BIN)/pytest $(E2E) > test-artifacts/pytest-regions.log 2>&1 & regions=$$!; \
+	$(BIN)/pytest $(addprefix --ignore=,$(E2E) $(SERVED)); others=$$?; \
+	wait $$regions; status=$$?; wait $$served; served_status=$$?; \
 	echo "--- tests of the generated regions ($(E2E)):"; cat test-artifacts/pytest-regions.log; \
-	test $$others -eq 0 && test $$status -eq 0
+	echo "--- tests of the served deployment ($(SERVED)):"; cat test-artifacts/pytest-served.log; \
+	test $$others -eq 0 && test $$status -eq 0 && test $$served_status -eq 0
 
 bench: install
 	$(BIN)/python -m bench.run

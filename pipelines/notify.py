@@ -2,10 +2,11 @@
 
 The Dagster daemon evaluates ``email_on_run_failure`` every 30 seconds, in the code
 location's process (where ``RESEAU_HOME`` and the SMTP password's variable are set by
-``reseau ui``). For each run of this code location that failed (launched by the schedule, the
-landing sensor, a backfill or the UI; ``reseau run`` reports on its own terminal), it sends one
-plain-text e-mail in French: the run, its job and months, the failed steps with the first line
-of their error, the home, and where to look. Nothing in it comes from the delivered rows.
+``reseau serve`` or ``reseau ui``). For each run of this code location that failed (launched
+by the schedule, the landing sensor, a backfill or the UI; ``reseau run`` reports on its own
+terminal), it sends one plain-text e-mail in French: the run, its job and months, the failed
+steps with the first line of their error, the home, and where to look. Nothing in it comes
+from the delivered rows.
 
 An SMTP server that cannot be reached, or refuses the message, fails the sensor's tick with
 one line (shown in the UI, under Automation, and in the daemon's log); the failure is not

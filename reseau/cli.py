@@ -16,9 +16,9 @@ EXIT_USER_ERROR = 2
 DESCRIPTION = """\
 réseau turns the referral exports that social and medico-social services deliver into
 indicators of how they work together, per territory and month. An observatory sets up a
-home with `reseau init`, receives exports in it, and runs `reseau run` (or the Dagster
-schedule through `reseau ui`); services prepare their raw exports with `reseau prepare`.
-`reseau demo` shows everything on a generated region."""
+home with `reseau init`, receives exports in it, and runs `reseau run` (or lets the Dagster
+schedule and sensor run it under `reseau serve`); services prepare their raw exports with
+`reseau prepare`. `reseau demo` shows everything on a generated region."""
 
 
 def _progress(message: str) -> None:
@@ -144,6 +144,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from reseau.serve import serve
+
+    return serve(Home.open(args.home), args.host, args.port, args.postgres_url)
+
+
 def _region_options(parser: argparse.ArgumentParser, formats: str) -> None:
     parser.add_argument("--referrals", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=42)
@@ -205,6 +211,22 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=cmd_ui)
+
+    serve = commands.add_parser(
+        "serve", help="run the Dagster webserver and daemon for a home, as a service does",
+        description="Runs dagster-webserver and dagster-daemon for a home (what systemd starts, "
+                    "see docs/operations.md): the schedule and the sensors launch their runs, "
+                    "the UI shows them. Stops both on SIGTERM or Ctrl-C; exits non-zero if "
+                    "either stops on its own.")
+    serve.add_argument("--home")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address of the UI (default 127.0.0.1: reach it through an SSH "
+                            "tunnel or an authenticating reverse proxy, never openly)")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--postgres-url", metavar="URL",
+                       help="the PostgreSQL database of the Dagster instance (default: "
+                            "[orchestration] in reseau.toml, else embedded storage)")
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -18,10 +18,18 @@ min_cell = {DEFAULT_SETTINGS["min_cell"]}
 # Raise a limit if a service's genuine export is refused for its size.
 [limits]
 """ + "".join(f"# {name} = {value:_}\n" for name, value in vars(Limits()).items()) + """
-# E-mail the staff when a run of the schedule or the landing sensor fails (`reseau ui` must
-# be running: its daemon sends it). Uncomment and fill in; without this table, no e-mail.
-# The password never goes in this file: export it in the variable password_env names
-# before `reseau ui`.
+# How `reseau serve` runs this home (docs/operations.md in the réseau repository): the
+# Dagster instance (run history, schedule and sensor state) in PostgreSQL, and how often the
+# landing sensor looks for new files. Without a URL, Dagster's embedded storage here.
+# [orchestration]
+# postgres_url = "postgresql:///reseau?host=/var/run/postgresql"
+# postgres_url_env = "RESEAU_POSTGRES_URL"   # instead: the variable holding a URL with a password
+# sensor_interval_seconds = 300
+
+# E-mail the staff when a run of the schedule or the landing sensor fails (`reseau serve` or
+# `reseau ui` must be running: its daemon sends it). Uncomment and fill in; without this
+# table, no e-mail. The password never goes in this file: export it in the variable
+# password_env names before `reseau serve`.
 # [notifications]
 # smtp_host = "smtp.example.org"
 # smtp_port = 587                     # default: 587 with starttls, 465 with ssl, 25 with none
@@ -100,11 +108,12 @@ with its own regional pseudonyms.
 
     export RESEAU_PSEUDONYM_KEY=...   # the observatory's own secret, kept outside this home
     reseau run --home <this folder>
-    reseau ui --home <this folder>
+    reseau serve --home <this folder>     # or, on a laptop: reseau ui --home <this folder>
 
-While `reseau ui` runs, its daemon starts the runs of the schedule and sensor you turn on
-(Automation, in the UI) and, with `[notifications]` in `reseau.toml`, e-mails the staff
-when one fails, with no click (export the SMTP password's variable before starting it).
+While `reseau serve` runs (a systemd service on a server: docs/operations.md in the réseau
+repository), its daemon starts a run when new files land and on the 5th of each month and,
+with `[notifications]` in `reseau.toml`, e-mails the staff when one fails, with no click
+(export the SMTP password's variable before starting it).
 
 Every delivered file is listed with its outcome in `marts.load_audit`; refused rows are in
 `marts.quarantine`; unreadable or identifying files are moved to `rejected/` with their

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,19 +14,97 @@ from reseau.home import Home, HomeError
 DAGSTER_YAML = """\
 # Written by réseau: one run at a time on the warehouse (DuckDB allows a single writer). The
 # runs themselves hold the home's run lock (reseau/runlock.py), which a killed run releases.
+# The daemon dequeues runs with Dagster's default QueuedRunCoordinator.
 concurrency:
   runs:
     max_concurrent_runs: 1
 telemetry:
   enabled: false
 """
+POSTGRES_STORAGE = """\
+# Runs, event log, schedules and sensors in PostgreSQL ([orchestration] in reseau.toml, or
+# `reseau serve --postgres-url`); compute logs stay under this folder, in storage/.
+storage:
+  postgres:
+    postgres_url: {url}
+"""
+#: Where `reseau serve --postgres-url URL` hands the URL to Dagster's processes, so that it
+#: never lands in dagster.yaml.
+SERVE_POSTGRES_ENV = "RESEAU_SERVE_POSTGRES_URL"
 
 
-def dagster_home(home: Home) -> Path:
-    """The Dagster instance folder of a home: run history shared by `run` and `ui`."""
+def hide_password(url: str) -> str:
+    """The URL as it may be shown: its password, if any, replaced by ``***``."""
+    return re.sub(r"^([^:/]+://[^:/@?]*:)[^@/?]*@", r"\1***@", url)
+
+
+def psycopg2_url(url: str) -> str:
+    """The URL with SQLAlchemy's psycopg2 driver: since SQLAlchemy 2.1 a bare
+    ``postgresql://`` means psycopg 3, under which dagster-postgres' event log fails
+    (``NOTIFY run_events, $1``); dagster-postgres brings psycopg2."""
+    return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg2://", url.strip())
+
+
+def check_postgres(url: str) -> None:
+    """Connect once to the PostgreSQL of the Dagster instance as Dagster will (SQLAlchemy,
+    psycopg2); one line if the URL is wrong or the server does not answer."""
+    import sqlalchemy
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    example = "e.g. postgresql:///reseau?host=/var/run/postgresql"
+    where = "[orchestration] in reseau.toml, or --postgres-url; see docs/operations.md"
+    shown = hide_password(url)
+    try:
+        parsed = sqlalchemy.engine.make_url(psycopg2_url(url))
+    except (ArgumentError, ValueError):
+        parsed = None
+    if parsed is None or parsed.get_backend_name() != "postgresql":
+        raise HomeError(f"{shown!r} is not a PostgreSQL URL ({example}): fix it ({where})")
+    if parsed.get_driver_name() != "psycopg2":
+        raise HomeError(f"{shown}: Dagster's PostgreSQL storage needs the psycopg2 driver: "
+                        f"write postgresql:// or postgresql+psycopg2:// ({where})")
+    try:
+        engine = sqlalchemy.create_engine(parsed, poolclass=sqlalchemy.pool.NullPool,
+                                          connect_args={"connect_timeout": 10})
+        with engine.connect():
+            pass
+    except DBAPIError as problem:
+        reason = " ".join(str(problem.orig).split()) or type(problem.orig).__name__
+        raise HomeError(f"PostgreSQL does not answer at {shown} ({reason}): start it, or fix "
+                        f"the URL ({where})") from None
+
+
+def dagster_home(home: Home, postgres_url: str | None = None) -> Path:
+    """The Dagster instance folder of a home: run history shared by `run`, `ui` and `serve`.
+
+    Its dagster.yaml puts the instance in PostgreSQL when ``[orchestration]`` names one
+    (checked to answer): a URL from an environment variable is written as that variable,
+    never its value (which must then name the driver, ``postgresql+psycopg2://``); a URL
+    written in reseau.toml is written with the driver. ``postgres_url`` (``reseau serve
+    --postgres-url``) overrides them, written as ``$RESEAU_SERVE_POSTGRES_URL``, which the
+    caller sets to ``psycopg2_url(postgres_url)`` for Dagster's processes. Otherwise
+    Dagster's embedded storage in this folder.
+    """
+    orchestration = home.orchestration
+    if postgres_url:
+        url, written = postgres_url, f"{{env: {SERVE_POSTGRES_ENV}}}"
+    elif orchestration.postgres_url_env:
+        url, written = orchestration.postgres(), f"{{env: {orchestration.postgres_url_env}}}"
+        if url.startswith(("postgresql://", "postgres://")):
+            raise HomeError(f"${orchestration.postgres_url_env} holds a URL without its driver: "
+                            f"write it {psycopg2_url(hide_password(url))} (Dagster reads it "
+                            "as it is, and its PostgreSQL storage needs psycopg2)")
+    elif orchestration.postgres_url:
+        url = orchestration.postgres_url
+        written = json.dumps(psycopg2_url(url))  # a YAML double-quoted string
+    else:
+        url = written = None
+    if url is not None:
+        check_postgres(url)
     folder = home.state / "dagster"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
+    text = DAGSTER_YAML + ("" if written is None else POSTGRES_STORAGE.format(url=written))
+    (folder / "dagster.yaml").write_text(text, encoding="utf-8")
     return folder
 
 

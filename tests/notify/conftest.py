@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,11 +40,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server(tmp_path):
+@contextmanager
+def running_smtp_server(folder: Path):
+    """An aiosmtpd process on a free local port, saving to ``folder/outbox``."""
     port = free_port()
-    outbox = tmp_path / "outbox"
-    log = (tmp_path / "smtp.log").open("w")
+    outbox = folder / "outbox"
+    log = (folder / "smtp.log").open("w")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(
@@ -55,7 +57,7 @@ def smtp_server(tmp_path):
         while True:
             if process.poll() is not None:
                 pytest.fail(f"aiosmtpd exited with {process.returncode}:\n"
-                            f"{(tmp_path / 'smtp.log').read_text()}")
+                            f"{(folder / 'smtp.log').read_text()}")
             try:
                 with smtplib.SMTP("127.0.0.1", port, timeout=2) as probe:
                     probe.noop()
@@ -68,7 +70,13 @@ def smtp_server(tmp_path):
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    with running_smtp_server(tmp_path) as server:
+        yield server

@@ -118,7 +118,7 @@ def test_send_delivers_to_every_recipient(smtp_server):
 def test_an_unreachable_server_is_one_line(smtp_server):
     port = smtp_server.port
     smtp_server.process.terminate()
-    smtp_server.process.wait(timeout=10)
+    smtp_server.process.wait(timeout=60)
     settings = Notifications(**{**vars(SETTINGS), "smtp_port": port})
     with pytest.raises(NotificationError) as raised:
         send(build_message(RUN, Path("/h"), settings), settings, timeout=5)
@@ -202,7 +202,7 @@ def test_an_unreachable_server_fails_the_sensor_tick_with_one_line(failed_run, s
     root, _, _ = failed_run
     notify_to(root, smtp_server.port)
     smtp_server.process.terminate()
-    smtp_server.process.wait(timeout=10)
+    smtp_server.process.wait(timeout=60)
     with pytest.raises(NotificationError, match="could not e-mail equipe@obs.example.org"):
         evaluate_sensor(failed_run)
     (line,) = [line for line in capsys.readouterr().err.splitlines() if "e-mail" in line]
@@ -234,7 +234,7 @@ def test_as_the_daemon_evaluates_it_a_tick_mails_once_or_fails_with_one_line(fai
     assert tick() is None
     assert len(smtp_server.received()) == 1
     smtp_server.process.terminate()
-    smtp_server.process.wait(timeout=10)
+    smtp_server.process.wait(timeout=60)
     error = tick()
     assert error.cls_name == "NotificationError"
     assert error.message.strip().count("\n") == 0 and "could not e-mail" in error.message
