@@ -47,9 +47,9 @@ test: lint browser postgresql
 	@mkdir -p test-artifacts
 	@# Parse the dbt project once, so that the groups do not write its manifest at once.
 	@$(BIN)/python -c "from pipelines.assets.dbt import ensure_manifest; ensure_manifest()"
-	@$(BIN)/pytest $(SERVED) > test-artifacts/pytest-served.log 2>&1 & served=$$!; \
-	$(BIN)/pytest $(E2E) > test-artifacts/pytest-regions.log 2>&1 & regions=$$!; \
-	$(BIN)/pytest $(addprefix --ignore=,$(E2E) $(SERVED)); others=$$?; \
+	@$(BIN)/pytest --durations=10 $(SERVED) > test-artifacts/pytest-served.log 2>&1 & served=$$!; \
+	$(BIN)/pytest --durations=10 $(E2E) > test-artifacts/pytest-regions.log 2>&1 & regions=$$!; \
+	$(BIN)/pytest --durations=10 $(addprefix --ignore=,$(E2E) $(SERVED)); others=$$?; \
 	wait $$regions; status=$$?; wait $$served; served_status=$$?; \
 	echo "--- tests of the generated regions ($(E2E)):"; cat test-artifacts/pytest-regions.log; \
 	echo "--- tests of the served deployment ($(SERVED)):"; cat test-artifacts/pytest-served.log; \
