@@ -42,7 +42,7 @@ lint: install
 # served deployment: `reseau serve` and its daemon on PostgreSQL; runs killed with SIGKILL),
 # mostly waiting on their runs; the other groups' reports follow the first's.
 E2E := tests/e2e tests/synthetic
-SERVED := tests/served tests/pipeline/test_crash.py
+SERVED := tests/served tests/pipeline/test_crash.py tests/pipeline/test_published_warehouse.py
 test: lint browser postgresql
 	@mkdir -p test-artifacts
 	@# Parse the dbt project once, so that the groups do not write its manifest at once.

@@ -23,7 +23,10 @@ from dagster._core.storage.dagster_run import DagsterRunStatus
 
 from reseau.home import Home
 
-IN_FLIGHT = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+#: A run recorded but not started yet (NOT_STARTED: `reseau run` killed as it began) is in
+#: flight too: its process either takes its file within the grace period or is gone.
+IN_FLIGHT = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
+             DagsterRunStatus.CANCELING]
 #: A launched run's process holds its file well within this.
 GRACE = dt.timedelta(seconds=60)
 

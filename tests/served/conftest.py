@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import ARTIFACTS
-from tests.conftest import TEST_KEY, copy_tiny_home
+from tests.conftest import TEST_KEY
 from tests.notify.conftest import SmtpServer, running_smtp_server
 from tests.pipeline.test_ui import free_port, wait_until_up
 from tests.served.postgres import Cluster, throwaway_cluster
@@ -51,10 +51,12 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(postgres, smtp, tmp_path_factory):
-    """The tiny home, not yet run, served with its instance in PostgreSQL, its landing sensor
-    every 5 s and its failures e-mailed to ``smtp``; nothing else is ever launched."""
-    root = copy_tiny_home(tmp_path_factory.mktemp("served") / "tiny")
+def served(tiny_run, postgres, smtp, tmp_path_factory):
+    """The tiny home after a `reseau run` typed by hand (its run history left behind),
+    served with its instance in PostgreSQL, its landing sensor every 5 s and its failures
+    e-mailed to ``smtp``; nothing else is ever launched."""
+    root = shutil.copytree(tiny_run.root, tmp_path_factory.mktemp("served") / "tiny")
+    shutil.rmtree(root / ".reseau" / "dagster")
     postgres_url = postgres.url("reseau")
     (root / "reseau.toml").write_text(
         f'[orchestration]\npostgres_url = "{postgres_url}"\n'
