@@ -69,10 +69,11 @@ def running_smtp_server(folder: Path):
         yield SmtpServer(port, outbox, process)
     finally:
         process.terminate()
-        try:
-            process.wait(timeout=60)
+        try:  # a server holding a client's connection may not stop on SIGTERM: no need to
+            process.wait(timeout=5)  # wait for it at the end
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         log.close()
 
 
