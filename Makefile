@@ -41,7 +41,7 @@ lint: install
 # the others, each group in its own pytest, and so do the tests of real processes (the
 # served deployment: `reseau serve` and its daemon on PostgreSQL; runs killed with SIGKILL),
 # mostly waiting on their runs; the other groups' reports follow the first's.
-E2E := tests/e2e tests/synthetic tests/pipeline/test_quality.py
+E2E := tests/e2e tests/synthetic
 SERVED := tests/served tests/pipeline/test_crash.py tests/pipeline/test_published_warehouse.py
 test: lint browser postgresql
 	@mkdir -p test-artifacts
