@@ -18,6 +18,9 @@ import pytest
 #: to reach Google's hosts.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: What Chromium says of a request it cancelled itself, as when the page navigates away
+#: while the Dagster UI's live queries are still polling: no error of the page.
+ABORTED = "net::ERR_ABORTED"
 ARTIFACTS = Path(os.environ.get("RESEAU_TEST_ARTIFACTS",
                                 Path(__file__).resolve().parents[1] / "test-artifacts"))
 
@@ -49,7 +52,7 @@ def watch(page) -> Watched:
     page.on("console", lambda message: message.type == "error"
             and watched.errors.append(f"console: {message.text}"))
     page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: watched.errors.append(
-        f"request failed: {request.url} {request.failure}"))
+    page.on("requestfailed", lambda request: request.failure != ABORTED
+            and watched.errors.append(f"request failed: {request.url} {request.failure}"))
     page.on("request", lambda request: watched.requests.append(request.url))
     return watched
