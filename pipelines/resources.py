@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -58,15 +57,3 @@ class HomeResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
-
-
-def write_dbt_profile(home: Home) -> Path:
-    """Write the home's own dbt profile (its warehouse path); return its folder."""
-    home.dbt_profiles_dir.mkdir(parents=True, exist_ok=True)
-    profile = home.dbt_profiles_dir / "profiles.yml"
-    profile.write_text(
-        "reseau:\n  target: home\n  outputs:\n    home:\n      type: duckdb\n"
-        f"      path: '{home.warehouse.as_posix()}'\n      threads: 2\n",
-        encoding="utf-8",
-    )
-    return home.dbt_profiles_dir

@@ -1,63 +1,29 @@
 """dbt models (staging -> intermediate -> marts) as Dagster assets, via dagster-dbt."""
 
 
+import json
 import os
 import shutil
-import sys
-from collections.abc import Mapping
-from functools import cached_property
-from importlib.metadata import version
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
-from packaging.version import Version
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from pipelines.resources import HomeResource, write_dbt_profile
-from reseau.home import Home
+from pipelines.dbt_invocation import DBT_PROJECT_DIR, invoke, project_files, stream
+from pipelines.resources import HomeResource
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
-
-
-def dbt_executable() -> str:
-    """The dbt installed next to this interpreter: `.venv/bin/reseau` may run without the
-    environment activated, and then `dbt` is not on PATH."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
-
-
-class LocalDbtCli(DbtCliResource):
-    """dagster-dbt's resource without two start-up costs we never use.
-
-    Before each command, dagster-dbt runs ``dbt --version`` in a subprocess (to tell
-    dbt-core from the Fusion engine; about 3 s here) and loads the project into an
-    in-process adapter (used only to fetch row counts and column metadata, which we do not
-    ask for; about 1.5 s). Our dbt is always the dbt-core installed with this package
-    (:func:`dbt_executable`), so its version is known.
-    """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
 
 
 def ensure_manifest() -> Path:
     """Parse the project when its manifest is missing or older than any project file."""
     manifest = dbt_project.manifest_path
-    sources = [
-        path for folder in ("models", "macros", "seeds", "tests")
-        for path in (DBT_PROJECT_DIR / folder).rglob("*") if path.is_file()
-    ] + [DBT_PROJECT_DIR / "dbt_project.yml"]
-    newest = max(path.stat().st_mtime for path in sources)
+    newest = max(path.stat().st_mtime for path in project_files())
     if not manifest.exists() or manifest.stat().st_mtime < newest:
-        LocalDbtCli(project_dir=dbt_project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=dbt_project.target_path
-        ).wait()
+        invoke(None, ["parse"])
     return manifest
 
 
@@ -77,21 +43,32 @@ class ReseauTranslator(DagsterDbtTranslator):
 INDICATOR_MARTS = "tag:indicators"
 
 
-def _home_dbt(home: Home) -> LocalDbtCli:
-    return LocalDbtCli(project_dir=dbt_project, profiles_dir=str(write_dbt_profile(home)),
-                       dbt_executable=dbt_executable())
-
-
-def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource):
+def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: str | None,
+               exclude: str | None, translator: DagsterDbtTranslator) -> Iterator[Any]:
+    """``dbt build`` of this definition's models (or of the subset asked for), their tests
+    as asset checks."""
     resolved = home.get_home()
-    dbt = _home_dbt(resolved)
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    if context.is_subset:  # e.g. one model materialised from the UI
+        wanted = set(context.selected_asset_keys)
+        names = [f"fqn:{'.'.join(node['fqn'])}" for node in manifest["nodes"].values()
+                 if node["resource_type"] in ("model", "seed")
+                 and translator.get_asset_key(node) in wanted]
+        selection = ["--select", " ".join(names)]
+    else:
+        selection = [*(["--select", select] if select else []),
+                     *(["--exclude", exclude] if exclude else [])]
+
+    def to_events(event: dict[str, Any]) -> Iterator[Any]:
+        message = DbtCoreCliEventMessage(raw_event=event, event_history_metadata={})
+        yield from message.to_default_asset_events(
+            manifest=manifest, dagster_dbt_translator=translator, context=context,
+            target_path=resolved.dbt_target_dir, project=dbt_project)
+
     # "buildable": a test that spans models (relationships) runs in the invocation that
     # builds its last parent, not before that parent exists.
-    yield from dbt.cli(
-        ["build", "--indirect-selection", "buildable"],
-        context=context,
-        target_path=resolved.dbt_target_dir,
-    ).stream()
+    yield from stream(resolved, ["build", "--indirect-selection", "buildable", *selection],
+                      to_events, context.log.info)
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
@@ -99,18 +76,19 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     that publish indicator results. Splitting them, rather than letting Dagster subset one
     definition around the indicator asset, keeps each step a plain `dbt build --select`."""
     ensure_manifest()
+    translator = ReseauTranslator()
     common = {"manifest": dbt_project.manifest_path, "project": dbt_project,
-              "dagster_dbt_translator": ReseauTranslator()}
+              "dagster_dbt_translator": translator}
 
     @dbt_assets(name="warehouse_models", exclude=INDICATOR_MARTS, **common)
     def warehouse_models(context: dg.AssetExecutionContext, home: HomeResource):
         """Build and test staging, intermediate and marts from raw.* (dbt)."""
-        yield from _dbt_build(context, home)
+        yield from _dbt_build(context, home, None, INDICATOR_MARTS, translator)
 
     @dbt_assets(name="indicator_marts", select=INDICATOR_MARTS, **common)
     def indicator_marts(context: dg.AssetExecutionContext, home: HomeResource):
         """Publish indicators.* as contracted marts (dbt)."""
-        yield from _dbt_build(context, home)
+        yield from _dbt_build(context, home, INDICATOR_MARTS, None, translator)
 
     @dg.asset(
         key=["published", "dbt_docs"], group_name="publication", kinds={"dbt", "html"},
@@ -130,8 +108,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
             return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(
                 str(published)), "regenerated": False})
         # The builds' target folder: dbt reuses their parse instead of parsing again.
-        _home_dbt(resolved).cli(["docs", "generate", "--static"],
-                                target_path=resolved.dbt_target_dir).wait()
+        invoke(resolved, ["docs", "generate", "--static"])
         published.parent.mkdir(parents=True, exist_ok=True)
         partial = published.with_suffix(".tmp")
         shutil.copyfile(resolved.dbt_target_dir / "static_index.html", partial)

@@ -235,16 +235,40 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[tuple[str, str, str
     return deliveries
 
 
+#: Files read ahead for the run about to start in this process (``reseau run`` reads the
+#: new files to learn their months, :func:`read_pending`): its ingest takes them from here
+#: instead of reading them again, and empties it. Keyed by what decides the rows: the
+#: file and its bytes, its exporter's profile and the limits.
+_READ_AHEAD: dict[tuple, Delivered | UnreadableFile] = {}
+
+
+def _read_key(kind: ExportKind, delivery: _Delivery, profile: Profile, home: Home) -> tuple:
+    return (kind.name, delivery.path, delivery.sha256, repr(profile), home.limits)
+
+
+def _read_rows(home: Home, delivery: _Delivery, kind: ExportKind, profile: Profile,
+               ahead: bool = False) -> Delivered | UnreadableFile:
+    """What reading the delivery gives, read ahead or not (``ahead``: keep it for later)."""
+    if delivery.refused is not None:
+        return UnreadableFile(delivery.refused)
+    key = _read_key(kind, delivery, profile, home)
+    result = _READ_AHEAD.pop(key, None)
+    if result is None:
+        try:
+            result = read_delivery(delivery.path, kind, profile, home.limits)
+        except UnreadableFile as problem:
+            result = problem
+    if ahead:
+        _READ_AHEAD[key] = result
+    return result
+
+
 def _read(home: Home, delivery: _Delivery, kind: ExportKind,
           profiles: dict[str, Profile]) -> Delivered | UnreadableFile:
     """The file's rows with its ``file`` and ``exporter_id`` (run in a worker thread)."""
-    if delivery.refused is not None:
-        return UnreadableFile(delivery.refused)
-    try:
-        read = read_delivery(delivery.path, kind, profiles.get(delivery.exporter_id, Profile()),
-                             home.limits)
-    except UnreadableFile as problem:
-        return problem
+    read = _read_rows(home, delivery, kind, profiles.get(delivery.exporter_id, Profile()))
+    if isinstance(read, UnreadableFile):
+        return read
     return Delivered(read.rows.with_columns(
         pl.lit(delivery.file).alias("file"),
         pl.lit(delivery.exporter_id).alias("exporter_id")), read.series, read.reader)
@@ -270,6 +294,8 @@ def ingest_landing(
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        _READ_AHEAD.clear()
     for path, error in aside:
         _move_aside(home, path, error)
     return outcomes
@@ -289,14 +315,21 @@ def _recorded(con) -> tuple[set[tuple[str, str, str]], set[str]]:
     return known, {file for *_, file, _ in recorded}
 
 
-def pending_files(con, home: Home, only: set[Path] | None = None
-                  ) -> list[tuple[ExportKind, Path, str]]:
-    """The landed files (of ``only``, if given) that the next run will load, as (kind, path,
-    exporter id). ``con``: a warehouse whose raw.files says what was loaded, or None."""
+def read_pending(con, home: Home, only: set[Path] | None = None, *, keep: bool = False
+                 ) -> list[tuple[ExportKind, Delivered | UnreadableFile]]:
+    """Read the landed files (of ``only``, if given) that the next run will load, in
+    parallel: (kind, what reading gave) for each. ``con``: a warehouse whose raw.files says
+    what was loaded, or None. ``keep``: the next ingest in this process takes the results
+    instead of reading the files again (``reseau run``; never in a long-lived process)."""
     known, names = _recorded(con) if con is not None else (set(), set())
-    return [(kind, delivery.path, delivery.exporter_id) for kind in EXPORT_KINDS.values()
-            for delivery in _new_deliveries(home, kind, known, names, only)
-            if delivery.refused is None]
+    profiles = load_profiles(home)
+    pending = [(kind, delivery) for kind in EXPORT_KINDS.values()
+               for delivery in _new_deliveries(home, kind, known, names, only)
+               if delivery.refused is None]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(lambda item: (item[0], _read_rows(
+            home, item[1], item[0], profiles.get(item[1].exporter_id, Profile()), keep)),
+            pending))
 
 
 def _load_new(con, home: Home, profiles: dict[str, Profile],

@@ -8,9 +8,9 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS, ExportKind
-from pipelines.ingest.landing import pending_files
-from pipelines.ingest.profiles import Profile, load_profiles
-from pipelines.ingest.readers import UnreadableFile, read_export
+from pipelines.ingest.landing import read_pending
+from pipelines.ingest.profiles import Profile
+from pipelines.ingest.readers import Delivered, UnreadableFile, read_export
 from reseau.home import Home, Limits
 
 _DATE_COLUMN = {"referrals": "referral_date", "supports": "support_date"}
@@ -20,11 +20,15 @@ def file_months(path: Path, kind: ExportKind | str, profile: Profile = Profile()
                 limits: Limits = Limits()) -> set[str]:
     """Partition keys (YYYY-MM-01) of the months a landed file has rows for."""
     kind = EXPORT_KINDS[kind] if isinstance(kind, str) else kind
-    column = _DATE_COLUMN[kind.name]
     try:
-        dates = read_export(path, kind, profile, limits).select(pl.col(column).str.strip_chars())
+        return _months(kind, read_export(path, kind, profile, limits))
     except UnreadableFile:
         return set()
+
+
+def _months(kind: ExportKind, rows: pl.DataFrame) -> set[str]:
+    column = _DATE_COLUMN[kind.name]
+    dates = rows.select(pl.col(column).str.strip_chars())
     text = pl.col(column)
     parsed = dates.select(
         pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False),
@@ -44,15 +48,16 @@ def _has_table(con, schema: str, table: str) -> bool:
                        ).fetchone()[0] > 0
 
 
-def _pending_months(home: Home, con, only: set[Path] | None = None) -> tuple[set[str], int]:
+def _pending_months(home: Home, con, only: set[Path] | None = None, *, keep: bool = False
+                    ) -> tuple[set[str], int]:
     """Months of the landed files (of ``only``) not loaded into ``con``'s raw.files, and
-    how many such files there are."""
+    how many such files there are (``keep``: see :func:`read_pending`)."""
     recorded = con if con is not None and _has_table(con, "raw", "files") else None
-    pending = pending_files(recorded, home, only)
-    profiles = load_profiles(home)
+    pending = read_pending(recorded, home, only, keep=keep)
     months: set[str] = set()
-    for kind, path, exporter in pending:
-        months |= file_months(path, kind, profiles.get(exporter, Profile()), home.limits)
+    for kind, read in pending:
+        if isinstance(read, Delivered):
+            months |= _months(kind, read.rows)
     return months, len(pending)
 
 
@@ -69,7 +74,8 @@ def months_to_run(home: Home) -> list[str]:
     landed file not loaded yet. The caller holds the home's run lock (no writer)."""
     con = _connect(home.warehouse)
     try:
-        return sorted(_data_months(con) | _pending_months(home, con)[0])
+        # This process runs next: its ingest takes the files read here.
+        return sorted(_data_months(con) | _pending_months(home, con, keep=True)[0])
     finally:
         if con is not None:
             con.close()

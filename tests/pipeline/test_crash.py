@@ -30,7 +30,7 @@ NEW_DELIVERY = (
 KILL_POINTS = [
     ("reseau: running", 0.5),                 # starting: the run lock taken, Dagster loading
     ("landing: ", 0.0),                       # just after the new files' commit
-    ("Running dbt command", 2.0),             # in the middle of the warehouse's dbt build
+    ("warehouse_models - Found ", 2.0),       # in the middle of the warehouse's dbt build
     ("reports 1/", 0.0),                      # May's reports published, June's not yet
 ]
 
