@@ -14,11 +14,12 @@ INITDB = $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
 install: $(STAMP)
 
-# uv installs the same pinned versions as pip would, in seconds rather than minutes.
+# uv installs the same pinned versions as pip would, in seconds rather than minutes; the
+# bytecode is compiled once here, not by each of the test groups at once.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt uv
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
 demo: install
@@ -36,6 +37,7 @@ postgresql:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 
 # Both cores: the generated regions' tests (they share one region, built once) run beside
@@ -47,7 +49,7 @@ SERVED := tests/served tests/pipeline/test_crash.py tests/pipeline/test_publishe
 test: lint browser postgresql
 	@mkdir -p test-artifacts
 	@# Parse the dbt project once, so that the groups do not write its manifest at once.
-	@$(BIN)/python -c "from pipelines.assets.dbt import ensure_manifest; ensure_manifest()"
+	@$(BIN)/python -c "from pipelines.orchestration.assets.dbt import ensure_manifest; ensure_manifest()"
 	@$(BIN)/pytest --durations=10 $(SERVED) > test-artifacts/pytest-served.log 2>&1 & served=$$!; \
 	$(BIN)/pytest --durations=10 $(E2E) > test-artifacts/pytest-regions.log 2>&1 & regions=$$!; \
 	$(BIN)/pytest --durations=10 $(addprefix --ignore=,$(E2E) $(SERVED)); others=$$?; \

@@ -1,1 +1,2 @@
-"""réseau's Dagster code location: thin assets that load, call a library, write."""
+"""réseau's application, in layers (docs/architecture.md): ingest (landing -> raw), publish
+(funder files, reports, snapshot), orchestration (the Dagster code location), cli."""

@@ -70,8 +70,9 @@ _DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 @dataclass(frozen=True)
 class Notifications:
     """Where to e-mail run failures: the ``[notifications]`` table of ``reseau.toml`` (see
-    pipelines/notify.py). The SMTP password is never in the file: ``password_env`` names the
-    environment variable that holds it, read only when an e-mail is sent."""
+    pipelines/orchestration/notify.py). The SMTP password is never in the file:
+    ``password_env`` names the environment variable that holds it, read only when an e-mail
+    is sent."""
 
     smtp_host: str
     sender: str

@@ -38,7 +38,7 @@ def tiny_home(tmp_path) -> Home:
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Home:
     """The tiny home after one full run of the pipeline (shared: treat as read-only)."""
-    from reseau.runner import run_pipeline
+    from pipelines.cli.runner import run_pipeline
 
     os.environ["RESEAU_PSEUDONYM_KEY"] = TEST_KEY
     home = Home.open(copy_tiny_home(tmp_path_factory.mktemp("run") / "tiny"))
@@ -63,7 +63,7 @@ def tiny_db(tiny_run):
 def small_home(tmp_path_factory) -> Path:
     """The generated region in canonical CSV (about 8 s). Never run: the oracle reads the
     files as delivered, before a run would move rejected ones out of ``landing/``."""
-    from reseau.synthetic import generate_home
+    from reseau_synthetic import generate_home
 
     home = tmp_path_factory.mktemp("small") / "home"
     generate_home(home, **REGION)

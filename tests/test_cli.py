@@ -2,7 +2,7 @@
 
 import pytest
 
-from reseau.cli import main
+from pipelines.cli.main import main
 
 
 def run(capsys, *argv):

@@ -1,8 +1,8 @@
 import pytest
 
-from pipelines.partitions import month_span
+from pipelines.cli.runner import parse_month
+from pipelines.orchestration.partitions import month_span
 from reseau.home import Home, HomeError
-from reseau.runner import parse_month
 
 
 def test_parse_month():

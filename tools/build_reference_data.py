@@ -12,7 +12,7 @@ writes, relative to the repository root:
   in INSEE's own CSV layout (UTF-8, every field quoted, ``\\n`` line ends);
 - ``pipelines/ingest/data/postcodes/codes_postaux_2026.csv``: La Poste's postcodes as
   (postcode, INSEE commune code) pairs;
-- ``reseau/synthetic/data/communes_population_2026.csv``: legal populations by commune.
+- ``reseau_synthetic/data/communes_population_2026.csv``: legal populations by commune.
 
 Standard library only; the output depends on the tarball alone (no dates, sorted rows), so
 running it twice gives the same bytes. Provenance: ``pipelines/ingest/data/README.md``.
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 COG_DIR = ROOT / "pipelines" / "ingest" / "data" / "cog"
 POSTCODE_FILE = ROOT / "pipelines" / "ingest" / "data" / "postcodes" / "codes_postaux_2026.csv"
-POPULATION_FILE = ROOT / "reseau" / "synthetic" / "data" / "communes_population_2026.csv"
+POPULATION_FILE = ROOT / "reseau_synthetic" / "data" / "communes_population_2026.csv"
 
 PACKAGE = "@etalab/decoupage-administratif"
 VERSION = "6.0.0"

@@ -85,13 +85,14 @@ import polars as pl
 from pydantic import ValidationError
 
 from pipelines.ingest.formats import UnreadableFile, open_workbook, sheet_table
-from pipelines.ingest.reference import EXTRA_NEED_CODES, MissingReference
 from pipelines.ingest.sectors import (
     DirectoryIssue,
     load_sector_mapping,
     mapped_sector,
     read_sector_overrides,
 )
+from reseau.contract import EXTRA_NEED_CODES
+from reseau.errors import MissingReference
 from reseau.home import Limits
 
 FORMS = ("json", "csv", "parquet")

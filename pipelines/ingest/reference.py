@@ -15,25 +15,14 @@ from pathlib import Path
 
 import polars as pl
 
-from reseau.errors import UserError
+from pipelines.ingest.directory import directory_files, read_directory
+from pipelines.ingest.sectors import DirectoryIssue
+from reseau.contract import EXTRA_NEED_CODES
+from reseau.errors import MissingReference
 from reseau.home import Home
-
-# The contract's codes for needs that the data·inclusion taxonomy lacks (data-contract.md).
-EXTRA_NEED_CODES = {
-    "protection-enfance": "Protection de l'enfance",
-    "justice": "Justice",
-    "violences": "Violences",
-    "handicap": "Handicap",
-    "perte-autonomie": "Perte d'autonomie",
-}
-
 
 DATA = Path(__file__).parent / "data"
 POSTCODES_FILE = DATA / "postcodes" / "codes_postaux_2026.csv"
-
-
-class MissingReference(UserError):
-    """A required reference file is absent or unusable; the message says which and how."""
 
 
 def need_codes() -> pl.DataFrame:
@@ -71,7 +60,6 @@ def directory_source(home: Home) -> Path:
         return services
     folder = home.reference / "data-inclusion"
     if folder.is_dir():
-        from pipelines.ingest.directory import directory_files
 
         directory_files(folder)  # raises MissingReference naming the missing file
         return folder
@@ -97,8 +85,6 @@ def required_files(home: Home) -> dict[str, Path]:
 
 
 def _services_frame(home: Home, source: Path, issues: list) -> pl.DataFrame:
-    from pipelines.ingest.directory import read_directory
-    from pipelines.ingest.sectors import DirectoryIssue
 
     if source.is_dir():
         frame, found = read_directory(source, home.reference / "sectors.csv", home.limits)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest.reference import EXTRA_NEED_CODES, MissingReference
+from reseau.contract import EXTRA_NEED_CODES
+from reseau.errors import MissingReference
 
 SECTORS = ("social", "medico-social", "sante", "justice", "emploi-insertion", "logement",
            "education", "associatif")

@@ -12,9 +12,9 @@ import os
 import duckdb
 import pytest
 
+from pipelines.cli.runner import run_pipeline
 from reseau.home import Home
-from reseau.runner import run_pipeline
-from reseau.synthetic import generate_home
+from reseau_synthetic import generate_home
 from tests.conftest import REGION, TEST_KEY
 
 

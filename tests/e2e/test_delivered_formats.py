@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from reseau.home import Home
-from reseau.synthetic.quirks import FORMATS
+from reseau_synthetic.quirks import FORMATS
 
 pytestmark = pytest.mark.e2e
 

@@ -12,11 +12,12 @@ import polars as pl
 import pytest
 
 from pipelines.ingest.directory import read_directory
-from pipelines.ingest.reference import MissingReference, reference_frames, required_files
+from pipelines.ingest.reference import reference_frames, required_files
 from pipelines.ingest.sectors import SECTORS, SectorMapping, load_sector_mapping
+from reseau.errors import MissingReference
 from reseau.home import Home
-from reseau.synthetic import generate_home
-from reseau.synthetic.data_inclusion import write_data_inclusion_directory
+from reseau_synthetic import generate_home
+from reseau_synthetic.data_inclusion import write_data_inclusion_directory
 
 PAST = "2024-03-01"
 CONTACTS = {"telephone": "+33612345678", "courriel": "accueil@ccas-aville.fr",
@@ -211,8 +212,8 @@ def test_each_form_gives_the_expected_directory(di_home, form):
 def test_the_asset_logs_the_issues_and_counts_them_in_the_metadata(di_home):
     import dagster as dg
 
-    from pipelines.assets.ingest import reference_tables
-    from pipelines.resources import HomeResource
+    from pipelines.orchestration.assets.ingest import reference_tables
+    from pipelines.orchestration.resources import HomeResource
 
     put_directory(di_home, "parquet")
     instance = dg.DagsterInstance.ephemeral()
@@ -284,15 +285,19 @@ def test_the_shipped_mapping_places_every_reseau_and_every_family():
 
 def test_an_unplaceable_sector_goes_to_the_override(tiny_home, monkeypatch):
     # With a mapping that cannot give "justice", the writer puts the SPIP in sectors.csv and
-    # the reader gives it back.
+    # the reader gives it back (the generator has its own copy of the rule, and of the table).
     import pipelines.ingest.directory as directory
     import pipelines.ingest.sectors as sectors
+    import reseau_synthetic.data_inclusion as generator
+    from reseau_synthetic.sectors import SectorTable
 
     full = load_sector_mapping()
     poor = SectorMapping(reseaux=tuple(r for r in full.reseaux if r[1] != "justice"),
                          families=tuple(f for f in full.families if f[1] != "justice"))
     monkeypatch.setattr(directory, "load_sector_mapping", lambda *args: poor)
     monkeypatch.setattr(sectors, "load_sector_mapping", lambda *args: poor)
+    monkeypatch.setattr(generator, "sector_table",
+                        lambda: SectorTable(reseaux=poor.reseaux, families=poor.families))
     written = write_data_inclusion_directory(tiny_home.root, "csv")
     assert written["sectors"].read_text(encoding="utf-8") == "service_id,sector\nS5,justice\n"
     assert not (tiny_home.reference / "services.csv").exists()

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from pipelines.ingest.directory import _code, _folded, _zone_code, read_directory
-from pipelines.ingest.reference import MissingReference, reference_frames, required_files
+from pipelines.ingest.reference import reference_frames, required_files
+from reseau.errors import MissingReference
 from reseau.home import Home
 from tests.ingest.test_directory import (
     EXPECTED,

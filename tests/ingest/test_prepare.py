@@ -5,8 +5,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from pipelines.cli.main import main
 from pipelines.ingest.prepare import PrepareError, normalised_name, prepare_export, read_key
-from reseau.cli import main
 from tests import real_shapes
 
 KEY = b"linkage-key-shared-by-services"

@@ -15,14 +15,14 @@ import polars as pl
 import pytest
 
 import pipelines
-import reseau
+import reseau_synthetic
 
 DATA = Path(pipelines.__file__).parent / "ingest" / "data"
 COMMUNES = DATA / "cog" / "v_commune_2026.csv"
 DEPARTEMENTS = DATA / "cog" / "v_departement_2026.csv"
 REGIONS = DATA / "cog" / "v_region_2026.csv"
 POSTCODES = DATA / "postcodes" / "codes_postaux_2026.csv"
-POPULATIONS = Path(reseau.__file__).parent / "synthetic" / "data" / "communes_population_2026.csv"
+POPULATIONS = Path(reseau_synthetic.__file__).parent / "data" / "communes_population_2026.csv"
 
 COMMUNE_HEADER = ["TYPECOM", "COM", "REG", "DEP", "CTCD", "ARR", "TNCC", "NCC", "NCCENR",
                   "LIBELLE", "CAN", "COMPARENT"]

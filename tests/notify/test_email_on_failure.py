@@ -8,8 +8,8 @@ import dagster as dg
 import pytest
 from dagster_shared.error import SerializableErrorInfo
 
-from pipelines.definitions import build_definitions
-from pipelines.notify import (
+from pipelines.orchestration.definitions import build_definitions
+from pipelines.orchestration.notify import (
     FailedRun,
     NotificationError,
     build_message,
@@ -17,7 +17,7 @@ from pipelines.notify import (
     first_line,
     send,
 )
-from pipelines.resources import HomeResource
+from pipelines.orchestration.resources import HomeResource
 from reseau.home import Notifications
 from tests.conftest import TEST_KEY, copy_tiny_home
 

@@ -4,9 +4,9 @@ import tomllib
 
 import pytest
 
-from reseau.cli import main
+from pipelines.cli.init_home import SETTINGS
+from pipelines.cli.main import main
 from reseau.home import Home, HomeError, Notifications
-from reseau.init_home import SETTINGS
 
 VALID = """\
 [notifications]

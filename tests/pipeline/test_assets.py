@@ -4,10 +4,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.assets.indicators import territory_indicator_values
-from pipelines.assets.ingest import landing_exports, reference_tables
 from pipelines.ingest.pseudonyms import MissingKeyError
-from pipelines.resources import HomeResource
+from pipelines.orchestration.assets.indicators import territory_indicator_values
+from pipelines.orchestration.assets.ingest import landing_exports, reference_tables
+from pipelines.orchestration.resources import HomeResource
 
 
 def test_ingestion_assets_fill_raw_tables(tiny_home):

@@ -5,10 +5,10 @@ from datetime import datetime
 
 import dagster as dg
 
-from pipelines.automation import build_landing_sensor, monthly_schedule
-from pipelines.definitions import build_definitions, defs
 from pipelines.ingest.months import file_months
-from pipelines.resources import HomeResource
+from pipelines.orchestration.automation import build_landing_sensor, monthly_schedule
+from pipelines.orchestration.definitions import build_definitions, defs
+from pipelines.orchestration.resources import HomeResource
 
 
 def test_definitions_load_with_every_asset_job_schedule_and_sensor(tmp_path):

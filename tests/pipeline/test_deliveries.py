@@ -23,12 +23,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.assets.checks import OTHER_EXPORTERS, check_name, delivery_checks
-from pipelines.assets.publish import staff_deliveries
+from pipelines.cli.runner import run_pipeline
+from pipelines.orchestration.assets.checks import OTHER_EXPORTERS, check_name, delivery_checks
+from pipelines.orchestration.assets.publish import staff_deliveries
+from pipelines.orchestration.resources import HomeResource
 from pipelines.publish import deliveries as staff_page
-from pipelines.resources import HomeResource
 from reseau.home import Home
-from reseau.runner import run_pipeline
 from tests.conftest import FIXTURES, TEST_KEY
 
 HEADER = "referral_id,referral_date,origin_service_id,target_service_id,person_id,needs,status"

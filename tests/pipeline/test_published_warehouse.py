@@ -7,7 +7,7 @@ import sys
 
 import duckdb
 
-from reseau.runner import run_pipeline
+from pipelines.cli.runner import run_pipeline
 
 COUNT = "select count(*) from marts.fct_referrals"
 # A reader in its own process: counts once, waits for a line on stdin, counts again.

@@ -7,9 +7,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.assets.checks import expectation_checks
-from pipelines.quality import SUITES, validate
-from reseau.runner import run_pipeline
+from pipelines.cli.runner import run_pipeline
+from pipelines.orchestration.assets.checks import expectation_checks
+from pipelines.orchestration.quality import SUITES, validate
 
 
 @pytest.mark.parametrize("path", sorted(SUITES.glob("*.json")), ids=lambda p: p.stem)

@@ -8,8 +8,8 @@ import os
 import duckdb
 import pytest
 
+from pipelines.cli.runner import run_pipeline
 from pipelines.ingest.prepare import prepare_export
-from reseau.runner import run_pipeline
 from tests import real_shapes
 from tests.conftest import DELIVERY_EPOCH
 

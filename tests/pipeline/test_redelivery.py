@@ -5,7 +5,7 @@ import shutil
 
 import duckdb
 
-from reseau.runner import run_pipeline
+from pipelines.cli.runner import run_pipeline
 
 MARTS = ["fct_referrals", "fct_supports", "dim_services", "dim_territories",
          "territory_indicators", "neglected_services", "service_indicators",

@@ -9,8 +9,8 @@ import duckdb
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from pipelines.cli.runner import run_pipeline
 from reseau.home import Home
-from reseau.runner import run_pipeline
 from tests.conftest import DELIVERY_EPOCH, FIXTURES
 
 HEADER = ["referral_id", "referral_date", "origin_service_id", "target_service_id",

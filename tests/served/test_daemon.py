@@ -15,7 +15,7 @@ import duckdb
 import psycopg2
 import pytest
 
-from reseau.runner import psycopg2_url
+from pipelines.cli.runner import psycopg2_url
 
 #: The first run waits for the code server to load (and parse the dbt project).
 TIMEOUT = 420

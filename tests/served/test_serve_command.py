@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from reseau.cli import main
+from pipelines.cli.main import main
+from pipelines.cli.runner import dagster_home
 from reseau.home import Home
-from reseau.runner import dagster_home
 from tests.pipeline.test_ui import free_port
 
 

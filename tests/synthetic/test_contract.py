@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from data_inclusion.schema.v1.thematiques import Categorie, Thematique
 
-from reseau.synthetic import generate_home
-from reseau.synthetic.territory import COG_FILES, shipped_cog
+from reseau_synthetic import generate_home
+from reseau_synthetic.territory import COG_FILES, shipped_cog
 from tests import oracle
 
 NEED_CODES = ({t.value for t in Thematique} | {c.value for c in Categorie}

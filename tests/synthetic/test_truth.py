@@ -6,7 +6,7 @@ import csv
 import json
 import os
 
-from reseau.synthetic import generate_home
+from reseau_synthetic import generate_home
 
 
 def snapshot(home) -> dict:

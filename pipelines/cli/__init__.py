@@ -1,0 +1,1 @@
+"""The `reseau` command: réseau's top layer."""

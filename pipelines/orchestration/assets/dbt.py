@@ -1,0 +1,119 @@
+"""dbt models (staging -> intermediate -> marts) as Dagster assets, via dagster-dbt."""
+
+
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+
+from pipelines.orchestration.dbt_invocation import DBT_PROJECT_DIR, invoke, project_files, stream
+from pipelines.orchestration.resources import HomeResource
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when its manifest is missing or older than any project file."""
+    manifest = dbt_project.manifest_path
+    newest = max(path.stat().st_mtime for path in project_files())
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        invoke(None, ["parse"])
+    return manifest
+
+
+class ReseauTranslator(DagsterDbtTranslator):
+    """Asset keys are ``[schema, table]``, as analysts see them in the warehouse; sources are
+    the tables our Python assets write (``raw.*``, ``indicators.*``)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "marts"
+
+
+# Marts that publish the Python indicator results: built after the indicator asset.
+INDICATOR_MARTS = "tag:indicators"
+
+
+def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: str | None,
+               exclude: str | None, translator: DagsterDbtTranslator) -> Iterator[Any]:
+    """``dbt build`` of this definition's models (or of the subset asked for), their tests
+    as asset checks."""
+    resolved = home.get_home()
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    if context.is_subset:  # e.g. one model materialised from the UI
+        wanted = set(context.selected_asset_keys)
+        names = [f"fqn:{'.'.join(node['fqn'])}" for node in manifest["nodes"].values()
+                 if node["resource_type"] in ("model", "seed")
+                 and translator.get_asset_key(node) in wanted]
+        selection = ["--select", " ".join(names)]
+    else:
+        selection = [*(["--select", select] if select else []),
+                     *(["--exclude", exclude] if exclude else [])]
+
+    def to_events(event: dict[str, Any]) -> Iterator[Any]:
+        message = DbtCoreCliEventMessage(raw_event=event, event_history_metadata={})
+        yield from message.to_default_asset_events(
+            manifest=manifest, dagster_dbt_translator=translator, context=context,
+            target_path=resolved.dbt_target_dir, project=dbt_project)
+
+    # "buildable": a test that spans models (relationships) runs in the invocation that
+    # builds its last parent, not before that parent exists.
+    yield from stream(resolved, ["build", "--indirect-selection", "buildable", *selection],
+                      to_events, context.log.info)
+
+
+def build_dbt_assets() -> list[dg.AssetsDefinition]:
+    """Two dbt definitions: the warehouse (staging, intermediate, marts), then the marts
+    that publish indicator results. Splitting them, rather than letting Dagster subset one
+    definition around the indicator asset, keeps each step a plain `dbt build --select`."""
+    ensure_manifest()
+    translator = ReseauTranslator()
+    common = {"manifest": dbt_project.manifest_path, "project": dbt_project,
+              "dagster_dbt_translator": translator}
+
+    @dbt_assets(name="warehouse_models", exclude=INDICATOR_MARTS, **common)
+    def warehouse_models(context: dg.AssetExecutionContext, home: HomeResource):
+        """Build and test staging, intermediate and marts from raw.* (dbt)."""
+        yield from _dbt_build(context, home, None, INDICATOR_MARTS, translator)
+
+    @dbt_assets(name="indicator_marts", select=INDICATOR_MARTS, **common)
+    def indicator_marts(context: dg.AssetExecutionContext, home: HomeResource):
+        """Publish indicators.* as contracted marts (dbt)."""
+        yield from _dbt_build(context, home, INDICATOR_MARTS, None, translator)
+
+    @dg.asset(
+        key=["published", "dbt_docs"], group_name="publication", kinds={"dbt", "html"},
+        deps=indicator_marts.keys,  # built after every other model
+        description="The warehouse's documentation, table by table and column by column "
+                    "(`dbt docs generate --static`), as one file that opens without a "
+                    "server: `<home>/published/dbt-docs/index.html`.",
+    )
+    def dbt_docs(context: dg.AssetExecutionContext, home: HomeResource):
+        resolved = home.get_home()
+        published = resolved.published / "dbt-docs" / "index.html"
+        # The pages describe the project (models, columns, their types), which changes only
+        # with the project, and the project's manifest is rewritten whenever it does.
+        if published.exists() and (published.stat().st_mtime
+                                   > dbt_project.manifest_path.stat().st_mtime):
+            context.log.info(f"{published} is up to date with the dbt project")
+            return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(
+                str(published)), "regenerated": False})
+        # The builds' target folder: dbt reuses their parse instead of parsing again.
+        invoke(resolved, ["docs", "generate", "--static"])
+        published.parent.mkdir(parents=True, exist_ok=True)
+        partial = published.with_suffix(".tmp")
+        shutil.copyfile(resolved.dbt_target_dir / "static_index.html", partial)
+        os.replace(partial, published)  # a reader never sees half a page
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(published)),
+                                              "regenerated": True})
+
+    return [warehouse_models, indicator_marts, dbt_docs]

@@ -1,0 +1,156 @@
+"""Indicator assets: load marts as polars frames, call ``reseau_metrics``, write results."""
+
+
+from datetime import date
+
+import dagster as dg
+import polars as pl
+
+from pipelines.orchestration.partitions import monthly_partitions
+from pipelines.orchestration.resources import HomeResource
+from pipelines.orchestration.warehouse import replace_months
+from reseau_metrics.position import network_indicators
+from reseau_metrics.territory import TerritoryInputs, territory_indicators
+from reseau_metrics.windows import add_months
+
+WINDOWS = (1, 12)
+INPUTS = [
+    ["marts", "fct_referrals"],
+    ["marts", "dim_territories"],
+    ["intermediate", "int_referral_need_groups"],
+    ["intermediate", "int_target_need_observations"],
+    ["intermediate", "int_competent_services"],
+    ["staging", "stg_reference__conventions"],
+    ["marts", "dim_services"],
+    ["marts", "fct_supports"],
+]
+
+
+def partition_months(context: dg.AssetExecutionContext) -> list[date]:
+    return sorted(date.fromisoformat(key) for key in context.partition_keys)
+
+
+@dg.multi_asset(
+    name="territory_indicator_values",
+    specs=[
+        dg.AssetSpec(["indicators", "territory_indicators"], group_name="indicators", deps=INPUTS,
+                     kinds={"python", "polars"}, description="Long indicator values."),
+        dg.AssetSpec(["indicators", "neglected_pairs"], group_name="indicators", deps=INPUTS,
+                     kinds={"python", "polars"},
+                     description="(service, need) pairs neglected or under-solicited."),
+    ],
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Territory indicators (départements and régions, windows of 1 and 12 months ending "
+        "with each partition month) and the classified (service, need) pairs behind "
+        "neglected_services, computed by reseau_metrics. Writes indicators.territory_indicators"
+        " and indicators.neglected_pairs for the partition months."
+    ),
+)
+def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeResource):
+    months = partition_months(context)
+    # Stability compares a window with the one before: read two windows back.
+    window = [add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]]
+    with home.connect() as con:
+        def read(sql: str, *parameters) -> pl.DataFrame:
+            # A fixed row order: floating-point sums give the same bits on every run.
+            return con.execute(f"select * from ({sql}) order by all", list(parameters)).pl()
+
+        inputs = TerritoryInputs(
+            referrals=read(
+                "select month, territory_departement, territory_region, origin_service_id, "
+                "target_service_id, person_key, professional_key, status, has_convention, "
+                "out_of_mission, len(needs) > 0 as needs_known, "
+                "len(needs) > 0 and territory_commune is not null as needs_covered "
+                "from marts.fct_referrals where month between ? and ?", *window),
+            services=read("select service_id, sector, departement, region "
+                          "from marts.dim_services"),
+            conventions=read("select convention_id, service_a, service_b, start_date, "
+                             "end_date from staging.stg_reference__conventions"),
+            supports=read(
+                "select month, territory_departement, territory_region, person_key, "
+                "supporter_kind, supporter_key from marts.fct_supports "
+                "where month between ? and ?", *window),
+            need_groups=read("select * from intermediate.int_referral_need_groups "
+                             "where month between ? and ?", *window),
+            observations=read("select * from intermediate.int_target_need_observations "
+                              "where month between ? and ?", *window),
+            competent=read("select * from intermediate.int_competent_services"),
+            territories=read("select territory_level, territory_code from "
+                             "marts.dim_territories where observed and territory_level "
+                             "in ('departement', 'region')"),
+            first_month=con.execute(
+                "select coalesce(min(month), ?::date) from marts.fct_referrals", [months[0]]
+            ).fetchone()[0],
+        )
+        context.log.info(
+            f"indicators: {inputs.referrals.height} referrals read for {len(months)} month(s) "
+            f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
+        )
+        results = territory_indicators(inputs, months, WINDOWS)
+        flagged = results.pairs.filter(results.pairs["status"].is_not_null())
+        replace_months(con, "indicators.territory_indicators", results.indicators, months)
+        replace_months(con, "indicators.neglected_pairs", flagged, months)
+    span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
+    preview = results.indicators.filter(results.indicators["window_months"] == 12).head(12)
+    yield dg.MaterializeResult(
+        asset_key=["indicators", "territory_indicators"],
+        metadata={"rows": results.indicators.height, "months": span,
+                  "preview": dg.MetadataValue.md(preview.to_pandas().to_markdown(index=False))},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["indicators", "neglected_pairs"],
+        metadata={"rows": flagged.height, "months": span},
+    )
+
+
+SERVICE_COLUMNS = [
+    "service_id", "month", "window_months", "referrals_sent", "referrals_received",
+    "partners_out", "partners_in", "hhi_out", "acceptance_rate_received",
+    "out_of_mission_received_rate", "pagerank", "betweenness", "betweenness_method",
+]
+LINK_COLUMNS = [
+    "origin_service_id", "target_service_id", "month", "window_months", "referrals",
+    "accepted", "refused", "reverse_referrals", "distinct_professionals",
+    "top_professional_share", "has_convention",
+]
+
+
+@dg.multi_asset(
+    name="network_position_values",
+    specs=[
+        dg.AssetSpec(["indicators", "service_indicators"], group_name="indicators",
+                     deps=[["marts", "fct_referrals"]], kinds={"python", "networkx"},
+                     description="Per service: volumes, partners, PageRank, betweenness."),
+        dg.AssetSpec(["indicators", "link_indicators"], group_name="indicators",
+                     deps=[["marts", "fct_referrals"]], kinds={"python", "polars"},
+                     description="Per directed pair: volumes, decisions, professionals."),
+    ],
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Each service's position in the whole observatory's referral network and each link's "
+        "weight, for windows of 1 and 12 months ending with each partition month "
+        "(reseau_metrics.position, networkx)."
+    ),
+)
+def network_position_values(context: dg.AssetExecutionContext, home: HomeResource):
+    months = partition_months(context)
+    with home.connect() as con:
+        referrals = con.execute(
+            "select month, origin_service_id, target_service_id, status, professional_key, "
+            "has_convention, out_of_mission from marts.fct_referrals where month between ? "
+            "and ? order by all", [add_months(months[0], -(max(WINDOWS) - 1)), months[-1]]).pl()
+        context.log.info(f"network positions: {referrals.height} referrals, "
+                         f"{len(months) * len(WINDOWS)} graphs")
+        services, links = network_indicators(referrals, months, WINDOWS)
+        replace_months(con, "indicators.service_indicators", services.select(SERVICE_COLUMNS),
+                       months)
+        replace_months(con, "indicators.link_indicators", links.select(LINK_COLUMNS), months)
+    methods = sorted(set(services["betweenness_method"].drop_nulls().to_list()))
+    yield dg.MaterializeResult(asset_key=["indicators", "service_indicators"],
+                               metadata={"rows": services.height,
+                                         "betweenness": ", ".join(methods)})
+    yield dg.MaterializeResult(asset_key=["indicators", "link_indicators"],
+                               metadata={"rows": links.height})
