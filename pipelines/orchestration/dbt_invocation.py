@@ -5,8 +5,8 @@ importing dbt again (about 5 s here, three commands a run). In process, dbt is i
 once per process and each command costs only its own work; its result events are turned
 into Dagster events by dagster-dbt's own translation
 (:meth:`dagster_dbt.DbtCliEventMessage.to_default_asset_events`), so that models are
-materialisations and tests are asset checks exactly as with the resource. Measured by
-``make bench`` (``docs/decisions.md``, "dbt in the run's process").
+materialisations and tests are asset checks exactly as with the resource. What it saves is
+in ``docs/decisions.md`` ("dbt runs in the run's own process").
 
 dbt does not support two invocations at once in one process: a lock makes them take turns.
 """
