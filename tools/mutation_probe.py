@@ -5,7 +5,8 @@ Each comparison operator of the library (``<`` and ``<=``, ``>`` and ``>=``, ``=
 ``!=``, in plain Python and in polars expressions alike) is replaced by its neighbour; the
 library's tests (``tests/metrics`` and its doctests) then run with ``-x``. A mutant the tests
 fail on is killed; one they pass is a survivor, printed with its place. The file is restored
-after each run, even when interrupted.
+after each run, even when interrupted (Ctrl-C or SIGTERM). It edits the library in place:
+run it in a work tree nothing else is using.
 
     .venv/bin/python tools/mutation_probe.py [--only neglect.py] [pytest options]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import signal
 import subprocess
 import sys
 import time
@@ -54,6 +56,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="one file of reseau_metrics, e.g. neglect.py")
     options, pytest_args = parser.parse_known_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that `finally` restores
     files = [LIBRARY / options.only] if options.only else sorted(LIBRARY.glob("*.py"))
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
                "tests/metrics", "reseau_metrics", *pytest_args]

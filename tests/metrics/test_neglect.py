@@ -169,3 +169,25 @@ def test_a_service_that_received_a_referral_of_unknown_needs_is_not_judged():
     assert statuses == {"a": "neglected", "b": None, "c": None, "under": None}
     result = neglect_indicators(classified).to_dicts()[0]
     assert (result["neglected_pairs"], result["eligible_pairs"]) == (1, 2)
+
+
+def test_a_referral_whose_only_competent_service_is_its_origin_expects_nothing():
+    # o refers for need h in commune c, where o itself is the only competent service: there
+    # is no one else to expect it, so no row at all (not a division by zero).
+    groups = pl.DataFrame({"month": [MAY], "territory_commune": ["c"],
+                           "territory_departement": ["d"], "territory_region": ["r"],
+                           "origin_service_id": ["o"], "need": ["h"], "referrals": [3]})
+    competent = pl.DataFrame(
+        {"commune": ["c"], "need": ["h"], "service_id": ["o"], "capacity": [2.0],
+         "opened_on": [None], "closed_on": [None]},
+        schema_overrides={"opened_on": pl.Date, "closed_on": pl.Date})
+    assert expected_solicitations(groups, competent, [MAY], (1,)).height == 0
+
+
+def test_a_pair_below_the_threshold_and_never_solicited_is_neither_neglected_nor_under():
+    # Expected 2.9 (< 3), observed 0: p = e^-2.9 ≈ 0.055, not eligible; observed 0 is not
+    # "under-solicited" either, whatever alpha: no status.
+    keys = {k: ["x"] for k in PAIR_KEYS}
+    expected = pl.DataFrame({**keys, "expected": [2.9]})
+    observed = pl.DataFrame({**keys, "observed": [0]})
+    assert classify_pairs(expected, observed, alpha=0.5)["status"].to_list() == [None]

@@ -108,3 +108,28 @@ def test_no_referral_gives_empty_tables():
 
     services, links = position.network_indicators(referral_rows().clear(), [date(2025, 1, 1)])
     assert services.height == 0 and links.height == 0
+
+
+def test_a_graph_of_exactly_the_limit_is_computed_exactly(monkeypatch):
+    monkeypatch.setattr(position, "EXACT_BETWEENNESS_LIMIT", 3)
+    out = centrality(edges([("a", "b", 1), ("b", "c", 1)]))  # 3 services: the limit
+    assert out["betweenness_method"].unique().to_list() == ["exact"]
+
+
+def test_a_service_that_decided_nothing_has_no_acceptance_rate():
+    # b received two referrals, both still pending and neither with a declared need: no
+    # rate of either kind (not 0, not a division by 0).
+    pairs = pl.DataFrame({"origin_service_id": ["a"], "target_service_id": ["b"],
+                          "referrals": [2], "accepted": [0], "refused": [0],
+                          "out_of_mission": [0], "mission_known": [0]})
+    b = service_positions(pairs).filter(pl.col("service_id") == "b").row(0, named=True)
+    assert (b["acceptance_rate_received"], b["out_of_mission_received_rate"]) == (None, None)
+
+
+def test_a_link_counts_its_accepted_and_refused_referrals_apart_from_the_rest():
+    rows = pl.DataFrame({"origin_service_id": ["a"] * 5, "target_service_id": ["b"] * 5,
+                         "status": ["accepted"] * 3 + ["refused", "pending"],
+                         "professional_key": [None] * 5, "has_convention": [False] * 5,
+                         "out_of_mission": [False] * 5})
+    link = link_weights(rows).row(0, named=True)
+    assert (link["referrals"], link["accepted"], link["refused"]) == (5, 3, 1)
