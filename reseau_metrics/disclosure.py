@@ -10,8 +10,8 @@ suppressed too. Suppressed cells are empty with a flag, never 0. The analysts' w
 
 How the rule is read, decision by decision:
 
-1. **Counts** are the codes of ``COUNT_INDICATORS`` (:mod:`reseau_metrics.territory`), the
-   indicators whose catalogue unit is a number of things (orientations, personnes,
+1. **Counts** are the indicators of kind ``count`` in the registry (``reseau.indicators.COUNTS``),
+   the indicators whose catalogue unit is a number of things (orientations, personnes,
    services, conventions, mobilisations, liens). ``effective_targets`` has the unit
    "services" but is ``1 / hhi_targets``, a real number, not a count of anything: it is a
    ratio whose denominator is the referrals it rests on. A count is judged on its value
@@ -23,7 +23,7 @@ How the rule is read, decision by decision:
    null, where nothing happened, so the zero rows are real and are flagged like the others.
 3. **Ratios** are every other code (shares, indices, medians, ``effective_targets``): each
    is judged on its ``denominator`` column, whatever its value. Every non-count indicator
-   of ``INDICATOR_CODES`` carries one (referrals for the concentration and referral shares,
+   of the registry carries one (referrals for the concentration and referral shares,
    qualifying origins for ``origin_hhi_median``, eligible pairs for ``neglected_share``,
    linked pairs for ``reciprocity``, decided referrals for ``acceptance_rate``, the union of
    pairs for ``link_stability``, supports or persons for the Form 1 shares, pairs with a
@@ -36,7 +36,7 @@ How the rule is read, decision by decision:
 4. **A null value that no rule catches stays null and unflagged** (e.g. ``link_stability``
    when the previous window reaches before the data, on a base of ``min_cell`` or more):
    nothing is shown, so nothing is hidden.
-5. **Secondary suppression** applies to the additive counts, ``ADDITIVE_INDICATORS``:
+5. **Secondary suppression** applies to the additive counts (``additive`` in the registry):
    ``referrals`` and ``supports``. Each referral and each support sits in at most one
    département (none when its postcode's communes lie in two départements: it then counts
    for the région only), so a région's value is at least the sum of its départements' values
@@ -91,15 +91,12 @@ from datetime import date
 
 import polars as pl
 
-from reseau_metrics.territory import COUNT_INDICATORS
+from reseau.indicators import ADDITIVE, COUNTS
 
-__all__ = ["ADDITIVE_INDICATORS", "MIN_CELL", "SUM_WINDOW", "SUPPRESSION_REASONS", "suppress"]
+__all__ = ["MIN_CELL", "SUM_WINDOW", "SUPPRESSION_REASONS", "suppress"]
 
 #: Default threshold: the rule used for French health and social microdata (indicators.md).
 MIN_CELL = 11
-
-#: Counts whose région value is the sum of its départements' values (decision 5 above).
-ADDITIVE_INDICATORS = ("referrals", "supports")
 
 #: The only window, in months, in which additive counts are published (decision 11 above).
 SUM_WINDOW = 12
@@ -157,8 +154,8 @@ def suppress(
     indicators: pl.DataFrame,
     territories: pl.DataFrame,
     min_cell: int = MIN_CELL,
-    counts: Iterable[str] = COUNT_INDICATORS,
-    additive: Iterable[str] = ADDITIVE_INDICATORS,
+    counts: Iterable[str] = COUNTS,
+    additive: Iterable[str] = ADDITIVE,
     first_months: Mapping[str, date] | None = None,
 ) -> pl.DataFrame:
     """Apply primary and secondary suppression to the long territory indicators.

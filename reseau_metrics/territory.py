@@ -10,6 +10,7 @@ from datetime import date
 
 import polars as pl
 
+from reseau.indicators import CODES, COUNTS
 from reseau_metrics import forms
 from reseau_metrics.concentration import hhi, origin_hhi_median, top_share
 from reseau_metrics.frames import (
@@ -28,24 +29,7 @@ from reseau_metrics.neglect import (
 )
 from reseau_metrics.volume import volume
 
-__all__ = [
-    "COUNT_INDICATORS", "INDICATOR_CODES", "TerritoryInputs", "TerritoryResults",
-    "territory_indicators",
-]
-
-#: Codes of the territory indicators, in catalogue order (indicators.md).
-INDICATOR_CODES = (
-    "referrals", "persons", "hhi_targets", "effective_targets", "top3_target_share",
-    "origin_hhi_median", "out_of_mission_rate", "neglected_share", "neglected_services",
-    "needs_coverage", "reciprocity", "acceptance_rate", "cross_sector_share", "convention_coverage",
-    "dormant_conventions", "link_stability",
-    "supports", "family_support_share", "supporter_top_decile_share", "single_supporter_share",
-    "fragile_link_share", "ruptured_links",
-)
-#: Indicators that are counts: 0, not null, where nothing happened.
-COUNT_INDICATORS = ("referrals", "persons", "neglected_services", "dormant_conventions",
-                    "supports", "ruptured_links")
-
+__all__ = ["TerritoryInputs", "TerritoryResults", "territory_indicators"]
 
 @dataclass(frozen=True)
 class TerritoryInputs:
@@ -92,9 +76,11 @@ def _complete(values: pl.DataFrame, territories: pl.DataFrame, ends, windows, co
               how="cross")
         .join(pl.DataFrame({"indicator": list(codes)}), how="cross")
     )
+    if unknown := sorted(set(values["indicator"].unique()) - set(codes)):
+        raise ValueError(f"indicators computed but not in the registry: {unknown}")
     keys = [*TERRITORY_KEYS, "indicator"]
     completed = grid.join(values, on=keys, how="left")
-    is_count = pl.col("indicator").is_in(COUNT_INDICATORS)
+    is_count = pl.col("indicator").is_in(COUNTS)
     return completed.with_columns(
         pl.when(is_count).then(pl.col("value").fill_null(0.0)).otherwise(pl.col("value"))
     ).select(INDICATOR_COLUMNS)
@@ -107,9 +93,9 @@ def territory_indicators(
 ) -> TerritoryResults:
     """Compute every territory indicator for the windows ending in ``ends``.
 
-    Every territory of ``inputs.territories`` gets every indicator of ``INDICATOR_CODES``
-    for every window: counts are 0 where nothing happened, ratios null where their
-    denominator is empty.
+    Every territory of ``inputs.territories`` gets every indicator of the registry
+    (``reseau.indicators.CODES``) for every window: counts are 0 where nothing happened,
+    ratios null where their denominator is empty.
 
     Returns
     -------
@@ -165,6 +151,6 @@ def territory_indicators(
         ],
         how="vertical",
     )
-    indicators = _complete(long, inputs.territories, ends, windows, INDICATOR_CODES)
+    indicators = _complete(long, inputs.territories, ends, windows, CODES)
     return TerritoryResults(indicators=indicators, pairs=classified.select(
         *PAIR_KEYS, "expected", "observed", "p_value", "status"))

@@ -1,5 +1,5 @@
-"""Indicator figures of a report: French number formats, the forms of network they measure,
-and each indicator's value, definition and 12-month trend for one territory."""
+"""Indicator figures of a report: French number formats, and each indicator's value,
+definition and 12-month trend for one territory."""
 
 from __future__ import annotations
 
@@ -10,22 +10,6 @@ import polars as pl
 from pipelines.publish.charts import trend_svg
 from reseau_metrics.windows import add_months
 
-#: The three forms of network of the seed analyses (indicators.md), in report order.
-FORMS = (
-    ("Travail en réseau", "« ce sont les mêmes professionnels que l'on sollicite pour des "
-     "situations bien différentes »", (
-         "referrals", "persons", "hhi_targets", "effective_targets", "top3_target_share",
-         "origin_hhi_median", "out_of_mission_rate", "neglected_share", "neglected_services",
-         "needs_coverage", "reciprocity", "acceptance_rate", "cross_sector_share",
-         "convention_coverage", "dormant_conventions", "link_stability")),
-    ("Réseau personnel des professionnels", "« En cas de départ ou d'absence de la "
-     "personne, on constate alors la rupture des liens. »", (
-         "fragile_link_share", "ruptured_links")),
-    ("Travail de réseau : les soutiens de l'entourage", "« ce travail de réseau fait "
-     "(parfois) porter l'effort de solidarité collective sur un petit nombre de personnes »", (
-         "supports", "family_support_share", "supporter_top_decile_share",
-         "single_supporter_share")),
-)
 #: One indicator per perverse effect of the mission, plus the volume they rest on.
 HEADLINE = ("referrals", "top3_target_share", "neglected_services", "out_of_mission_rate",
             "reciprocity", "fragile_link_share", "family_support_share")

@@ -22,7 +22,8 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipelines.publish.charts import SECTOR_COLOURS, SECTOR_LABELS, Edge, Node, network_svg
-from pipelines.publish.figures import FORMS, HEADLINE, indicator_rows, month_label
+from pipelines.publish.figures import HEADLINE, indicator_rows, month_label
+from reseau.indicators import NETWORK_FORMS, indicators_of
 
 #: Rows of each table of a report, and links in the network picture.
 TABLE_ROWS, PICTURE_LINKS = 10, 60
@@ -136,9 +137,9 @@ def render(tables: MonthTables, level: str, code: str) -> str:
         month=month_label(tables.month), min_cell=tables.min_cell,
         headline=[{**rows[indicator], "basis": _basis(indicator, rows)}
                   for indicator in HEADLINE if indicator in rows],
-        forms=[{"title": title, "quote": quote,
-                "rows": [rows[indicator] for indicator in codes if indicator in rows]}
-               for title, quote, codes in FORMS],
+        forms=[{"title": form.title_fr, "quote": form.seed_passage,
+                "rows": [rows[code] for code in indicators_of(form.form) if code in rows]}
+               for form in NETWORK_FORMS],
         neglected=_neglected(tables, level, code),
         concentrated=[_link_row(row, tables.min_cell) for row in concentrated.iter_rows(
             named=True)],

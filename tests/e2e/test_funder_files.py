@@ -6,7 +6,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from reseau_metrics.territory import COUNT_INDICATORS
+from reseau.indicators import COUNTS
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +45,8 @@ def test_the_parquet_hides_small_cells_and_keeps_the_others_exact(generated, las
                                      "indicator"], how="full", coalesce=True)
     assert both.height == published.height == exact.height
     shown = both.filter(~pl.col("suppressed"))
-    counts = shown.filter(pl.col("indicator").is_in(list(COUNT_INDICATORS)))
-    ratios = shown.filter(~pl.col("indicator").is_in(list(COUNT_INDICATORS)))
+    counts = shown.filter(pl.col("indicator").is_in(list(COUNTS)))
+    ratios = shown.filter(~pl.col("indicator").is_in(list(COUNTS)))
     assert counts.filter(pl.col("value") < 11).height == 0
     assert ratios.filter(pl.col("value").is_not_null() & (pl.col("denominator") < 11)).height == 0
     assert shown.filter(pl.col("value").ne_missing(pl.col("exact"))).height == 0

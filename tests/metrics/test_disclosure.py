@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reseau_metrics.disclosure import ADDITIVE_INDICATORS, SUM_WINDOW, suppress
+from reseau.indicators import ADDITIVE, COUNTS
+from reseau_metrics.disclosure import SUM_WINDOW, suppress
 from reseau_metrics.frames import INDICATOR_COLUMNS
-from reseau_metrics.territory import COUNT_INDICATORS
 
 JAN = date(2025, 1, 1)
 SCHEMA = {
@@ -34,7 +34,7 @@ def row(code, indicator, value, denominator=None, *, level=None, month=JAN, wind
         numerator=None):
     """One long row; a count's numerator and denominator are the count, as in the library."""
     level = level or ("region" if code in {"53", "01", "R"} else "departement")
-    if indicator in COUNT_INDICATORS and denominator is None:
+    if indicator in COUNTS and denominator is None:
         numerator = denominator = value
     return (level, code, month, window, indicator, value, numerator, denominator)
 
@@ -313,7 +313,7 @@ def _published(out):
 def test_no_published_count_below_min_cell(case):
     rows, places, min_cell = case
     out = _published(suppress(rows, places, min_cell=min_cell))
-    counts = out.filter(pl.col("indicator").is_in(COUNT_INDICATORS))
+    counts = out.filter(pl.col("indicator").is_in(COUNTS))
     assert (counts["value"] >= min_cell).all()
 
 
@@ -322,7 +322,7 @@ def test_no_published_count_below_min_cell(case):
 def test_no_published_ratio_on_a_denominator_below_min_cell(case):
     rows, places, min_cell = case
     out = _published(suppress(rows, places, min_cell=min_cell))
-    ratios = out.filter(~pl.col("indicator").is_in(COUNT_INDICATORS))
+    ratios = out.filter(~pl.col("indicator").is_in(COUNTS))
     assert ratios["denominator"].null_count() == 0
     assert (ratios["denominator"] >= min_cell).all()
 
@@ -338,7 +338,7 @@ def test_no_hidden_departement_is_a_published_total_minus_published_cells(case):
         out.filter(pl.col("territory_level") == "departement")
         .join(places.select("territory_code", "parent_code"), on="territory_code")
         .join(totals, on=["parent_code", "window_months", "indicator"])
-        .filter(pl.col("indicator").is_in(ADDITIVE_INDICATORS))
+        .filter(pl.col("indicator").is_in(ADDITIVE))
         .group_by("parent_code", "window_months", "indicator")
         .agg(pl.col("suppressed").sum().alias("hidden"))
     )
@@ -360,9 +360,9 @@ def test_suppression_only_empties_cells_and_always_has_a_reason(case):
     # Window and primary exactly where the rules say; secondary only on additive counts, at
     # most one per group (a département or the région total), in a group of exactly one
     # primary département.
-    window = (pl.col("indicator").is_in(ADDITIVE_INDICATORS)
+    window = (pl.col("indicator").is_in(ADDITIVE)
               & (pl.col("window_months") != SUM_WINDOW))
-    below = pl.when(pl.col("indicator").is_in(COUNT_INDICATORS)).then(
+    below = pl.when(pl.col("indicator").is_in(COUNTS)).then(
         pl.col("value") < min_cell).otherwise(
         pl.col("denominator").is_null() | (pl.col("denominator") < min_cell))
     for reason, expected in (("window", window), ("primary", below.fill_null(False) & ~window)):
@@ -370,7 +370,7 @@ def test_suppression_only_empties_cells_and_always_has_a_reason(case):
             rows.select(expected).to_series(), check_names=False)
     secondary = rows.filter(out["suppression"] == "secondary").join(
         places.select("territory_code", "parent_code"), on="territory_code", how="left")
-    assert secondary["indicator"].is_in(ADDITIVE_INDICATORS).all()
+    assert secondary["indicator"].is_in(ADDITIVE).all()
     group = [pl.coalesce("parent_code", "territory_code"), "window_months", "indicator"]
     assert secondary.group_by(group).len()["len"].max() in (None, 1)
     primary = out.filter(pl.col("suppression") == "primary").join(

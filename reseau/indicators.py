@@ -1,0 +1,102 @@
+"""The registry of indicators: the catalogue seed of the dbt project, read once.
+
+``dbt_project/seeds/indicator_catalogue_entries.csv`` is the one list of indicators: dbt
+loads it as ``reference.indicator_catalogue_entries`` (published as
+``marts.indicator_catalogue``), and the library, the disclosure rule, the reports and the
+tests read it through this module. ``network_forms.csv`` beside it holds the three forms
+of network of the seed analyses that the indicators are grouped by. Adding an indicator
+is a row in the seed and a formula in ``reseau_metrics``; a test fails until both exist.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ADDITIVE", "CATALOGUE", "CODES", "COUNTS", "NETWORK_FORMS", "Indicator", "NetworkForm",
+    "SEEDS", "indicators_of",
+]
+
+#: The dbt project's seeds folder, where both registry files live.
+SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+
+KINDS = ("count", "ratio")
+DIRECTIONS = ("better", "worse", "neutral")
+
+
+@dataclass(frozen=True)
+class NetworkForm:
+    """One of the three forms of network (indicators.md), in report order."""
+
+    form: str
+    number: int  #: the form's number in the seed analyses (1, 2 or 3)
+    title_fr: str
+    title_en: str
+    seed_passage: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row of the catalogue seed."""
+
+    code: str
+    form: str  #: a ``NetworkForm.form``
+    kind: str  #: ``count`` (0 where nothing happened, judged on its value) or ``ratio``
+    additive: bool  #: a région's value is the sum of its départements', a window's of its months
+    label_fr: str
+    label_en: str
+    unit: str
+    definition: str
+    higher_is: str  #: ``better``, ``worse`` or ``neutral``
+    seed_passage: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (SEEDS / name).open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def _forms() -> tuple[NetworkForm, ...]:
+    return tuple(NetworkForm(row["form"], int(row["number"]), row["title_fr"],
+                             row["title_en"], row["seed_passage"])
+                 for row in _rows("network_forms.csv"))
+
+
+def _catalogue(forms: tuple[NetworkForm, ...]) -> tuple[Indicator, ...]:
+    known = {form.form for form in forms}
+    entries = []
+    for row in _rows("indicator_catalogue_entries.csv"):
+        code = row["indicator"]
+        if row["form"] not in known or row["kind"] not in KINDS \
+                or row["additive"] not in ("true", "false") \
+                or row["higher_is"] not in DIRECTIONS:
+            raise ValueError(f"indicator_catalogue_entries.csv: row {code!r} has an unknown "
+                             "form, kind, additive or higher_is")
+        entries.append(Indicator(
+            code=code, form=row["form"], kind=row["kind"], additive=row["additive"] == "true",
+            label_fr=row["label_fr"], label_en=row["label_en"], unit=row["unit"],
+            definition=row["definition"], higher_is=row["higher_is"],
+            seed_passage=row["seed_passage"]))
+    if additive_ratios := [e.code for e in entries if e.additive and e.kind != "count"]:
+        raise ValueError(f"indicator_catalogue_entries.csv: only counts add up: {additive_ratios}")
+    return tuple(entries)
+
+
+#: The three forms of network, in report order (the order of indicators.md).
+NETWORK_FORMS = _forms()
+#: Every territory indicator, in catalogue order.
+CATALOGUE = _catalogue(NETWORK_FORMS)
+#: Codes of the territory indicators, in catalogue order.
+CODES = tuple(entry.code for entry in CATALOGUE)
+#: Indicators that are counts: 0, not null, where nothing happened; judged on their value.
+COUNTS = tuple(entry.code for entry in CATALOGUE if entry.kind == "count")
+#: Counts whose région value is the sum of its départements' and a window's the sum of its
+#: months': protected by secondary suppression and published for whole 12-month windows.
+ADDITIVE = tuple(entry.code for entry in CATALOGUE if entry.additive)
+
+
+def indicators_of(form: str) -> tuple[str, ...]:
+    """Codes of the indicators of one form of network, in catalogue order."""
+    return tuple(entry.code for entry in CATALOGUE if entry.form == form)
