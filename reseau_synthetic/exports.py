@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from reseau.contract import STATUSES
 from reseau_synthetic.plan import Plan
-from reseau_synthetic.records import STATUSES, Referrals
+from reseau_synthetic.records import Referrals
 from reseau_synthetic.texts import Texts, lookup
 
 REFERRAL_HEADER = ("referral_id", "referral_date", "origin_service_id", "target_service_id",

@@ -12,7 +12,6 @@ from reseau_synthetic.directory import Directory
 from reseau_synthetic.needs import NeedCatalogue
 from reseau_synthetic.plan import Plan
 
-STATUSES = ("pending", "accepted", "refused", "expired", "cancelled")
 REFUSAL_REASONS = ("Hors critères", "Pas de place disponible", "Personne non joignable",
                    "Demande réorientée", "Hors périmètre géographique", "Liste d'attente saturée")
 OUT_OF_MISSION_REASON = "Hors mission du service"
@@ -33,7 +32,7 @@ class Referrals:
     territory: np.ndarray
     need1: np.ndarray
     need2: np.ndarray
-    status: np.ndarray  # index in STATUSES
+    status: np.ndarray  # index in reseau.contract.STATUSES
     decision_day: np.ndarray  # -1: none
     reason: np.ndarray  # -1: none, -2: out of mission, else index in REFUSAL_REASONS
     professional: np.ndarray  # -1: not recorded

@@ -5,8 +5,6 @@ Data only. Each template gives a sector, a name pattern, the competence bundles 
 such services a département has.
 """
 
-SECTORS = ("social", "medico-social", "sante", "justice", "emploi-insertion", "logement",
-           "education", "associatif")
 
 # (kind, sector, name pattern, bundles, served area, base capacity, count per département).
 # Served area: "dep" (empty cell: own département), "commune" (its own commune), "nearby"

@@ -1,8 +1,10 @@
 {% macro parse_date(column) -%}
-    {#- The contract accepts ISO dates and DD/MM/YYYY; anything else is NULL (quarantined). -#}
+    {#- The contract's date formats (var contract.date_formats, tried in order); anything else
+        is NULL (quarantined). -#}
     coalesce(
-        try_strptime(trim({{ column }}), '%Y-%m-%d'),
-        try_strptime(trim({{ column }}), '%d/%m/%Y')
+    {%- for format in var('contract')['date_formats'] %}
+        try_strptime(trim({{ column }}), '{{ format }}'){{ ',' if not loop.last }}
+    {%- endfor %}
     )::date
 {%- endmacro %}
 
@@ -25,30 +27,26 @@
 {%- endmacro %}
 
 {% macro canonical_status(column) -%}
-    {#- Canonical words, DORA's codes and labels; no status stays NULL (a solicitation, left out of
-        acceptance); an unknown word gives 'unknown' (quarantined). -#}
+    {#- The contract's status words (var contract.status_words: canonical words, DORA's codes
+        and labels); no status stays NULL (a solicitation, left out of acceptance); an unknown
+        word gives 'unknown' (quarantined). -#}
     case
         when nullif(trim({{ column }}), '') is null then null
         else
             case {{ fold(column) }}
-                when 'pending' then 'pending'
-                when 'accepted' then 'accepted'
-                when 'refused' then 'refused'
-                when 'expired' then 'expired'
-                when 'cancelled' then 'cancelled'
-                when 'ouverte' then 'pending'
-                when 'validee' then 'accepted'
-                when 'refusee' then 'refused'
-                when 'expiree' then 'expired'
-                when 'moderationencours' then 'pending'
-                when 'moderationrejetee' then 'cancelled'
-                -- DORA's labels (its structure-page exports write labels, not codes)
-                when 'ouverteencoursdetraitement' then 'pending'
-                when 'encoursdemoderation' then 'pending'
-                when 'rejeteeparlamoderation' then 'cancelled'
+            {%- for word, status in var('contract')['status_words'].items() %}
+                when '{{ word }}' then '{{ status }}'
+            {%- endfor %}
                 else 'unknown'
             end
     end
+{%- endmacro %}
+
+{% macro contract_values(name) -%}
+    {#- A list of the contract's vocabulary (var contract.<name>) as SQL literals. -#}
+    {%- for value in var('contract')[name] -%}
+        '{{ value }}'{{ ', ' if not loop.last }}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro needs_match(left, right) -%}

@@ -7,27 +7,15 @@ Headers are matched after normalisation (case, accents, spaces and punctuation i
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
 
-
-def normalise_header(header: str) -> str:
-    """Lower-case, strip accents and drop everything but letters and digits.
-
-    Headers, status words, placeholders and aliases are all compared in this form, so
-    ``Action préalable à l’embauche`` (typographic apostrophe) and ``action prealable a
-    l'embauche`` are one word.
-    """
-    decomposed = unicodedata.normalize("NFKD", header.strip().lstrip("\ufeff"))
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]", "", ascii_only.lower())
+from reseau.contract import fold
 
 
-def fold(expression: pl.Expr) -> pl.Expr:
-    """:func:`normalise_header` as a polars expression, for whole columns of values."""
+def fold_column(expression: pl.Expr) -> pl.Expr:
+    """:func:`reseau.contract.fold` as a polars expression, for whole columns of values."""
     return (expression.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
             .str.to_lowercase().str.replace_all(r"[^a-z0-9]", ""))
 
@@ -68,7 +56,7 @@ class ExportKind:
 @functools.cache
 def _header_map(kind: ExportKind) -> dict[str, str]:
     return {
-        normalise_header(header): column.name
+        fold(header): column.name
         for column in kind.columns
         for header in (column.name, *column.synonyms)
     }

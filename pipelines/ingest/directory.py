@@ -76,7 +76,6 @@ import json
 import re
 import types
 import typing
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,7 +90,7 @@ from pipelines.ingest.sectors import (
     mapped_sector,
     read_sector_overrides,
 )
-from reseau.contract import EXTRA_NEED_CODES
+from reseau.contract import EXTRA_NEED_CODES, plain
 from reseau.errors import MissingReference
 from reseau.home import Limits
 
@@ -236,8 +235,7 @@ class _Source:
 
 def _folded(name: str) -> str:
     """A sheet name ignoring case, accents and surrounding spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+    return plain(name).strip()
 
 
 def _sheet_value(value):

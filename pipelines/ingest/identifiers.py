@@ -35,11 +35,11 @@ only a column that matched is searched again, kind by kind, to name the kind.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import polars as pl
 
 from pipelines.ingest.formats import UnreadableFile
+from reseau.contract import plain
 
 #: Header words, folded, that name a direct identifier.
 HEADER_WORDS = {
@@ -107,9 +107,7 @@ class IdentifyingData(UnreadableFile):
 
 
 def _words(header: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFKD", header.lstrip("\ufeff"))
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    return re.findall(r"[a-z0-9]+", plain)
+    return re.findall(r"[a-z0-9]+", plain(header))
 
 
 def header_reason(header: str) -> str | None:

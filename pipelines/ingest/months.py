@@ -11,6 +11,7 @@ from pipelines.ingest.columns import EXPORT_KINDS, ExportKind
 from pipelines.ingest.landing import read_pending
 from pipelines.ingest.profiles import Profile
 from pipelines.ingest.readers import Delivered, UnreadableFile, read_export
+from reseau.contract import DATE_FORMATS
 from reseau.home import Home, Limits
 
 _DATE_COLUMN = {"referrals": "referral_date", "supports": "support_date"}
@@ -31,8 +32,8 @@ def _months(kind: ExportKind, rows: pl.DataFrame) -> set[str]:
     dates = rows.select(pl.col(column).str.strip_chars())
     text = pl.col(column)
     parsed = dates.select(
-        pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False),
-                    text.str.to_date("%d/%m/%Y", strict=False)).dt.truncate("1mo").alias("month")
+        pl.coalesce(text.str.to_date(form, strict=False) for form in DATE_FORMATS)
+        .dt.truncate("1mo").alias("month")
     ).drop_nulls().unique()
     return {f"{month:%Y-%m}-01" for month in parsed["month"].to_list()}
 

@@ -29,7 +29,6 @@ import hmac
 import os
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,9 +42,10 @@ from pipelines.ingest.adapters import (
     adapters,
     recognise,
 )
-from pipelines.ingest.columns import fold, normalise_header
+from pipelines.ingest.columns import fold_column
 from pipelines.ingest.formats import UnreadableFile, read_table
 from pipelines.ingest.identifiers import check_identifiers
+from reseau.contract import fold, plain
 from reseau.errors import UserError
 
 SOFTWARE = ("auto", "dora", "emplois")
@@ -77,9 +77,7 @@ def normalised_name(text: str | None) -> str | None:
     """Name words folded (no case, accents, punctuation) and sorted; None for a mask."""
     if text is None or _MASKED.fullmatch(text.strip()):
         return None
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    words = sorted(re.findall(r"[a-z0-9]+", plain))
+    words = sorted(re.findall(r"[a-z0-9]+", plain(text)))
     return " ".join(words) or None
 
 
@@ -135,8 +133,8 @@ def _adapter(frame: pl.DataFrame, software: str, source: Path) -> Adapter:
                           if software == "auto" or a.software == software)
         raise PrepareError(f"{source} is not an export réseau knows how to prepare (known: "
                            f"{known}); check the file, or name the software with --software")
-    folded = {normalise_header(header) for header in frame.columns}
-    if normalise_header(PERSON_HEADER) in folded:
+    folded = {fold(header) for header in frame.columns}
+    if fold(PERSON_HEADER) in folded:
         raise PrepareError(f"{source} was already prepared (it has a {PERSON_HEADER} column): "
                            "deliver it as it is")
     return adapter
@@ -144,8 +142,8 @@ def _adapter(frame: pl.DataFrame, software: str, source: Path) -> Adapter:
 
 def _columns(frame: pl.DataFrame, wanted: list[str]) -> list[str]:
     """The frame's headers that match ``wanted`` (folded), in ``wanted``'s order."""
-    by_fold = {normalise_header(header): header for header in frame.columns}
-    return [by_fold[normalise_header(w)] for w in wanted if normalise_header(w) in by_fold]
+    by_fold = {fold(header): header for header in frame.columns}
+    return [by_fold[fold(w)] for w in wanted if fold(w) in by_fold]
 
 
 def _identities(frame: pl.DataFrame, spec: Identity, placeholders: frozenset[str]
@@ -155,8 +153,8 @@ def _identities(frame: pl.DataFrame, spec: Identity, placeholders: frozenset[str
     ids = _columns(frame, [spec.id] if spec.id else [])
     if names and len(names) < len(spec.names):
         # A surname alone would merge people and miss the same person elsewhere.
-        found = {normalise_header(header) for header in names}
-        missing = [name for name in spec.names if normalise_header(name) not in found]
+        found = {fold(header) for header in names}
+        missing = [name for name in spec.names if fold(name) not in found]
         raise PrepareError(f"the export lacks {', '.join(missing)}, beside "
                            f"{', '.join(names)}: people cannot be told apart without every "
                            "name column; export it again with all its columns")
@@ -165,7 +163,7 @@ def _identities(frame: pl.DataFrame, spec: Identity, placeholders: frozenset[str
         raise PrepareError(f"the export has none of the columns that name the person or the "
                            f"worker ({wanted}): it cannot be linked; export it again with them")
     cleaned = frame.select(
-        pl.when(fold(pl.col(column)).is_in(list(placeholders))).then(None)
+        pl.when(fold_column(pl.col(column)).is_in(list(placeholders))).then(None)
         .otherwise(pl.col(column)).alias(column) for column in names + ids)
     identities = []
     for row in cleaned.iter_rows(named=True):
@@ -201,14 +199,14 @@ def prepare_frame(frame: pl.DataFrame, adapter: Adapter, key: bytes,
         value = pl.col(column)
         if column in hashed:
             value = value.map_elements(lambda v: pseudonym(key, "id", v), return_dtype=pl.String)
-        is_placeholder = fold(pl.col(column)).is_in(list(placeholders))
+        is_placeholder = fold_column(pl.col(column)).is_in(list(placeholders))
         report.placeholders += int(frame.select(is_placeholder.sum()).item() or 0)
         expressions.append(pl.when(is_placeholder).then(None).otherwise(value).alias(column))
     prepared = frame.select(expressions).with_columns(
         pl.Series(name, values, dtype=pl.String) for name, values in columns.items())
     # Headers the adapter maps to the contract are known not to be names (an organisation's
     # "Nom"); their values are still searched.
-    mapped = {column for column in kept if normalise_header(column) in adapter.profile.headers}
+    mapped = {column for column in kept if fold(column) in adapter.profile.headers}
     try:
         check_identifiers(prepared, allowed=set(columns) | mapped)
     except UnreadableFile as problem:  # a kept column held what it should not: write nothing

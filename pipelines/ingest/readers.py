@@ -16,10 +16,11 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest.adapters import recognise
-from pipelines.ingest.columns import ExportKind, normalise_header
+from pipelines.ingest.columns import ExportKind
 from pipelines.ingest.formats import UnreadableFile, read_table
 from pipelines.ingest.identifiers import IdentifyingData, check_identifiers
 from pipelines.ingest.profiles import Profile, constant_columns, rename, translate
+from reseau.contract import fold
 from reseau.home import Limits
 
 __all__ = ["Delivered", "IdentifyingData", "UnreadableFile", "read_delivery", "read_export"]
@@ -40,7 +41,7 @@ def read_delivery(path: Path, kind: ExportKind, profile: Profile = Profile(),
     column, as text; with the series the file belongs to.
 
     Headers are renamed by the adapter or profile, then matched with
-    :func:`normalise_header`; a missing required column makes the whole file unreadable, a
+    :func:`fold`; a missing required column makes the whole file unreadable, a
     direct identifier makes it refused (:class:`IdentifyingData`). Columns that are not part
     of the contract are dropped after that check. ``limits`` bound what reading may take
     (:class:`reseau.home.Limits`).
@@ -63,7 +64,7 @@ def read_delivery(path: Path, kind: ExportKind, profile: Profile = Profile(),
     header_map = kind.header_map()
     renamed: dict[str, str] = {}
     for header in raw.columns:
-        canonical = header_map.get(normalise_header(header))
+        canonical = header_map.get(fold(header))
         if canonical is not None and canonical not in renamed.values() \
                 and canonical not in description.constants:
             renamed[header] = canonical

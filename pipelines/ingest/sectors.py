@@ -14,11 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from reseau.contract import EXTRA_NEED_CODES
+from reseau.contract import EXTRA_NEED_CODES, SECTORS
 from reseau.errors import MissingReference
 
-SECTORS = ("social", "medico-social", "sante", "justice", "emploi-insertion", "logement",
-           "education", "associatif")
 DEFAULT_SECTOR = "social"
 MAPPING_FILE = Path(__file__).parent / "data" / "sector_mapping.csv"
 

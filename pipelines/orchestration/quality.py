@@ -1,4 +1,5 @@
-"""Validation with Great Expectations 1.x: suites kept in ``pipelines/orchestration/expectations/``.
+"""Validation with Great Expectations 1.x: suites kept in ``pipelines/orchestration/expectations/``
+(GX's JSON, where ``{"contract": <vocabulary>}`` stands for a vocabulary of the contract).
 
 Each validation runs in an ephemeral GX context (nothing piles up between runs) on a frame
 read from the warehouse, and writes its Data Docs under ``<home>/data-docs/<suite>/``;
@@ -10,12 +11,22 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+
+from reseau.contract import (
+    DATE_FORMATS,
+    SECTORS,
+    STATUS_WORDS,
+    STATUSES,
+    SUPPORTER_KINDS,
+    fold,
+)
 
 SUITES = Path(__file__).parent / "expectations"
 #: Rows of each failing expectation shown in a check's metadata (the Data Docs have more).
@@ -46,8 +57,51 @@ class Validation:
     docs: Path
 
 
+#: What each letter of a folded word may be written as in an export (case aside).
+_ACCENTED = {"a": "aàâä", "c": "cç", "e": "eéèêë", "i": "iîï", "o": "oôö", "u": "uùûü"}
+_DATE_PARTS = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}"}
+
+
+def folded_regex(words) -> str:
+    """A regex matching text whose :func:`reseau.contract.fold` is one of ``words``: any case,
+    accents on the letters that take them, and punctuation or spaces between letters."""
+    def one(word: str) -> str:
+        return r"[\W_]*".join(f"[{_ACCENTED[char]}]" if char in _ACCENTED else char
+                               for char in fold(word))
+    return rf"(?i)^[\W_]*(?:{'|'.join(one(word) for word in words)})[\W_]*$"
+
+
+def date_regex(formats) -> str:
+    """A regex matching the dates written in one of the strptime ``formats``."""
+    def one(form: str) -> str:
+        return "".join(_DATE_PARTS.get(part) or re.escape(part)
+                       for part in re.split(r"(%[Ymd])", form) if part)
+    return rf"^\s*(?:{'|'.join(one(form) for form in formats)})\s*$"
+
+
+def _contract_value(key: str, placeholder: dict):
+    """The value of a ``{"contract": <vocabulary>}`` placeholder of a suite (its ``exclude``
+    words left out): a list for a ``value_set``, a regex for a ``regex``."""
+    vocabulary = {"date_formats": DATE_FORMATS, "statuses": STATUSES,
+                  "status_words": STATUS_WORDS, "supporter_kinds": SUPPORTER_KINDS,
+                  "sectors": SECTORS}[placeholder["contract"]]
+    words = [word for word in vocabulary if word not in placeholder.get("exclude", ())]
+    if key == "value_set":
+        return words
+    return date_regex(words) if placeholder["contract"] == "date_formats" else \
+        folded_regex(words)
+
+
 def load_suite(name: str) -> dict:
-    return json.loads((SUITES / f"{name}.json").read_text(encoding="utf-8"))
+    """A suite of ``expectations/``, its contract placeholders replaced by the contract's
+    vocabulary (:mod:`reseau.contract`), so that no suite writes a vocabulary again."""
+    suite = json.loads((SUITES / f"{name}.json").read_text(encoding="utf-8"))
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        for key, value in kwargs.items():
+            if isinstance(value, dict) and "contract" in value:
+                kwargs[key] = _contract_value(key, value)
+    return suite
 
 
 def validate(frame: pd.DataFrame, suite_name: str, docs_root: Path,

@@ -13,16 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from reseau.contract import SECTORS
+
 #: One colour per sector of the data contract (colour-blind-safe palette, Okabe-Ito).
 SECTOR_COLOURS = {
     "social": "#0072B2", "medico-social": "#009E73", "sante": "#D55E00",
     "justice": "#000000", "emploi-insertion": "#E69F00", "logement": "#56B4E9",
     "education": "#CC79A7", "associatif": "#999999",
-}
-SECTOR_LABELS = {
-    "social": "social", "medico-social": "médico-social", "sante": "santé",
-    "justice": "justice", "emploi-insertion": "emploi et insertion", "logement": "logement",
-    "education": "éducation", "associatif": "associatif",
 }
 
 
@@ -140,7 +137,7 @@ def network_svg(nodes: Sequence[Node], edges: Sequence[Edge], width: int = 760,
         colour = SECTOR_COLOURS.get(node.sector, "#666666")
         fill = colour if node.inside else "#ffffff"
         where = "" if node.inside else " (hors territoire)"
-        title = (f"{node.name}{where}, {SECTOR_LABELS.get(node.sector, node.sector)} : "
+        title = (f"{node.name}{where}, {SECTORS.get(node.sector, node.sector)} : "
                  f"{volume[service_id]} orientations dans l'image")
         discs.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius(service_id):.1f}" '
                      f'fill="{fill}" stroke="{colour}"><title>{escape(title)}</title></circle>')

@@ -21,8 +21,9 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pipelines.publish.charts import SECTOR_COLOURS, SECTOR_LABELS, Edge, Node, network_svg
+from pipelines.publish.charts import SECTOR_COLOURS, Edge, Node, network_svg
 from pipelines.publish.figures import HEADLINE, indicator_rows, month_label
+from reseau.contract import SECTORS
 from reseau.indicators import NETWORK_FORMS, indicators_of
 
 #: Rows of each table of a report, and links in the network picture.
@@ -145,7 +146,7 @@ def render(tables: MonthTables, level: str, code: str) -> str:
             named=True)],
         fragile=[_link_row(row, tables.min_cell) for row in fragile.iter_rows(named=True)],
         network=_picture(links, level, code), picture_links=PICTURE_LINKS,
-        sectors=[(SECTOR_LABELS[s], colour) for s, colour in SECTOR_COLOURS.items()],
+        sectors=[(SECTORS[s], colour) for s, colour in SECTOR_COLOURS.items()],
     )
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 
 from pipelines.ingest.adapters import adapters
-from pipelines.ingest.columns import REFERRALS, normalise_header
+from pipelines.ingest.columns import REFERRALS
 from pipelines.ingest.prepare import prepare_export
 from pipelines.ingest.profiles import load_profile
 from pipelines.ingest.readers import IdentifyingData, read_delivery
+from reseau.contract import fold
 from tests import real_shapes
 from tests.ingest.test_prepare import EMPLOIS, KEY, PARIS, SENT
 
@@ -30,7 +31,7 @@ def test_every_adapter_is_a_valid_profile_with_what_prepare_needs():
         assert adapter.prepare.keep and adapter.identifying
         # What preparation keeps is enough to recognise the prepared file, and nothing it
         # keeps is what it must remove.
-        kept = {normalise_header(header) for header in adapter.prepare.keep}
+        kept = {fold(header) for header in adapter.prepare.keep}
         assert adapter.matches(kept)
         assert not kept & set(adapter.identifying)
 

@@ -1,14 +1,15 @@
 import polars as pl
 import pytest
 
-from pipelines.ingest.columns import REFERRALS, normalise_header
+from pipelines.ingest.columns import REFERRALS
 from pipelines.ingest.readers import UnreadableFile, read_export
+from reseau.contract import fold
 
 
 @pytest.mark.parametrize("header", ["Date d'orientation", "DATE_ORIENTATION", " date orientation",
                                     "\ufeffdate-orientation"])
 def test_headers_match_ignoring_case_accents_spaces_and_punctuation(header):
-    assert REFERRALS.header_map()[normalise_header(header)] == "referral_date"
+    assert REFERRALS.header_map()[fold(header)] == "referral_date"
 
 
 def write(tmp_path, text, name="export.csv"):

@@ -2,6 +2,7 @@
 stops the indicators and the publication but not ingestion."""
 
 import json
+import re
 
 import duckdb
 import pandas as pd
@@ -9,15 +10,36 @@ import pytest
 
 from pipelines.cli.runner import run_pipeline
 from pipelines.orchestration.assets.checks import expectation_checks
-from pipelines.orchestration.quality import SUITES, validate
+from pipelines.orchestration.quality import SUITES, date_regex, folded_regex, load_suite, validate
+from reseau.contract import DATE_FORMATS, STATUS_WORDS
 
 
 @pytest.mark.parametrize("path", sorted(SUITES.glob("*.json")), ids=lambda p: p.stem)
 def test_every_suite_in_the_repository_is_a_valid_gx_suite(path):
     import great_expectations as gx
 
-    suite = gx.ExpectationSuite(**json.loads(path.read_text("utf-8")))
+    suite = gx.ExpectationSuite(**load_suite(path.stem))
     assert suite.name == path.stem and suite.expectations
+    assert "contract" not in json.dumps(load_suite(path.stem)["expectations"])
+
+
+@pytest.mark.parametrize("text, matches", [
+    ("VALIDÉE", True), ("MODÉRATION_EN_COURS", True), ("Ouverte / en cours de traitement", True),
+    (" Refusée ", True), ("rejetée par la modération", True), ("Accepted", True),
+    ("cancelled", True), ("refus", False), ("validé", False), ("en cours", False),
+    ("pending accepted", False), ("", False),
+])
+def test_the_status_words_of_the_contract_as_a_regex(text, matches):
+    regex = folded_regex(STATUS_WORDS)
+    assert bool(re.search(regex, text)) is matches
+
+
+@pytest.mark.parametrize("text, matches", [
+    ("2025-01-31", True), (" 31/01/2025 ", True), ("2025/01/31", False), ("31-01-2025", False),
+    ("2025-1-31", False), ("31/01/25", False),
+])
+def test_the_date_formats_of_the_contract_as_a_regex(text, matches):
+    assert bool(re.search(date_regex(DATE_FORMATS), text)) is matches
 
 
 def test_a_failing_row_is_named_by_file_and_row_and_shown_in_data_docs(tmp_path):

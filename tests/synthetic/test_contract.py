@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 from data_inclusion.schema.v1.thematiques import Categorie, Thematique
 
+from reseau.contract import EXTRA_NEED_CODES, SECTORS
 from reseau_synthetic import generate_home
 from reseau_synthetic.territory import COG_FILES, shipped_cog
 from tests import oracle
 
-NEED_CODES = ({t.value for t in Thematique} | {c.value for c in Categorie}
-              | {"protection-enfance", "justice", "violences", "handicap", "perte-autonomie"})
-SECTORS = {"social", "medico-social", "sante", "justice", "emploi-insertion", "logement",
-           "education", "associatif"}
+NEED_CODES = {t.value for t in Thematique} | {c.value for c in Categorie} | set(EXTRA_NEED_CODES)
 REFERRAL_HEADER = ["referral_id", "referral_date", "origin_service_id", "target_service_id",
                    "person_id", "needs", "professional_id", "status", "decision_date",
                    "refusal_reason", "person_commune", "person_postcode"]
@@ -59,7 +57,7 @@ def test_directory_is_complete_and_plausible(small_home):
     com = {c["COM"]: c for c in communes if c["TYPECOM"] == "COM"}
     deps, regions = {c["DEP"] for c in com.values()}, {c["REG"] for c in com.values()}
     assert len(services) >= 300 and len({s["service_id"] for s in services}) == len(services)
-    assert {s["sector"] for s in services} == SECTORS
+    assert {s["sector"] for s in services} == set(SECTORS)
     kinds = Counter()
     for service in services:
         assert service["commune"] in com

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipelines.ingest.columns import EXPORT_KINDS, normalise_header
+from pipelines.ingest.columns import EXPORT_KINDS
 from pipelines.ingest.profiles.profile import (
     InvalidProfile,
     KindProfile,
@@ -32,6 +32,7 @@ from pipelines.ingest.profiles.profile import (
     validation_problems,
 )
 from pipelines.ingest.profiles.schema import Section
+from reseau.contract import fold
 
 FOLDER = Path(__file__).parent
 #: Contract headers that ``reseau prepare`` writes for the pseudonyms it computes.
@@ -82,7 +83,7 @@ class Adapter:
     def identifying_column(self, headers: list[str]) -> tuple[str, str] | None:
         """The first raw-export column of ``headers`` that preparation removes."""
         for header in headers:
-            what = self.identifying.get(normalise_header(header))
+            what = self.identifying.get(fold(header))
             if what is not None:
                 return header, what
         return None
@@ -97,8 +98,8 @@ def _load(path: Path) -> Adapter:
     kind = EXPORT_KINDS[model.kind]
     return Adapter(
         name=path.stem, software=model.software, label=model.label, kind=model.kind,
-        recognise=frozenset(normalise_header(header) for header in model.recognise),
-        identifying={normalise_header(header): what
+        recognise=frozenset(fold(header) for header in model.recognise),
+        identifying={fold(header): what
                      for header, what in model.identifying.items()},
         profile=compile_section([model], kind.column_names), prepare=model.prepare)
 
@@ -113,7 +114,7 @@ def adapters() -> tuple[Adapter, ...]:
 def recognise(headers: list[str], kind: str | None = None,
               software: str | None = None) -> Adapter | None:
     """The adapter whose recognising headers are all in ``headers``, if any."""
-    folded = {normalise_header(header) for header in headers}
+    folded = {fold(header) for header in headers}
     for adapter in adapters():
         if (kind is None or adapter.kind == kind) and \
                 (software is None or adapter.software == software) and adapter.matches(folded):

@@ -10,9 +10,9 @@ from pipelines.ingest.profiles.profile import (
     load_profile,
     load_profiles,
 )
-from pipelines.ingest.profiles.schema import DATE_COLUMNS, DEFAULT_SERIES, STATUSES
+from pipelines.ingest.profiles.schema import DATE_COLUMNS, DEFAULT_SERIES
 from pipelines.ingest.profiles.translate import constant_columns, rename, translate
 
-__all__ = ["DATE_COLUMNS", "DEFAULT_SERIES", "STATUSES", "InvalidProfile", "KindProfile",
+__all__ = ["DATE_COLUMNS", "DEFAULT_SERIES", "InvalidProfile", "KindProfile",
            "Profile", "constant_columns", "load_profile", "load_profiles", "rename",
            "translate"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from pipelines.ingest.columns import EXPORT_KINDS, normalise_header
+from pipelines.ingest.columns import EXPORT_KINDS
 from pipelines.ingest.profiles.schema import (
     DEFAULT_SERIES,
     DEFAULT_TIME_ZONE,
@@ -22,6 +21,7 @@ from pipelines.ingest.profiles.schema import (
     StatusRule,
     as_list,
 )
+from reseau.contract import fold, plain
 from reseau.errors import UserError
 from reseau.home import Home
 
@@ -33,16 +33,11 @@ class InvalidProfile(UserError):
 _COPY = re.compile(r"\s*\(\d+\)$")  # " (1)": a second download of the same file
 
 
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-
-
 @dataclass(frozen=True)
 class KindProfile:
     """How one exporter's files of one kind translate to the contract (empty: as is).
 
-    Words, placeholders and headers are kept folded (:func:`normalise_header`).
+    Words, placeholders and headers are kept folded (:func:`fold`).
     """
 
     headers: Mapping[str, str] = field(default_factory=dict)  # folded header -> column
@@ -65,9 +60,9 @@ class KindProfile:
         if isinstance(self.series, str):
             return self.series
         stem, dot, suffix = file_name.rpartition(".")
-        plain = _plain(f"{_COPY.sub('', stem)}{dot}{suffix}" if dot else _COPY.sub("", suffix))
+        folded = plain(f"{_COPY.sub('', stem)}{dot}{suffix}" if dot else _COPY.sub("", suffix))
         for name, patterns in self.series:
-            if any(fnmatch.fnmatchcase(plain, _plain(pattern)) for pattern in patterns):
+            if any(fnmatch.fnmatchcase(folded, plain(pattern)) for pattern in patterns):
                 return name
         return DEFAULT_SERIES
 
@@ -84,7 +79,7 @@ class Profile:
 
 
 def _words(value) -> list[str]:
-    return [normalise_header(word) for word in as_list(value)]
+    return [fold(word) for word in as_list(value)]
 
 
 def compile_section(sections: list[Section], columns: list[str]) -> KindProfile:
@@ -106,7 +101,7 @@ def compile_section(sections: list[Section], columns: list[str]) -> KindProfile:
             if isinstance(given, Constant):
                 constants[column] = given.constant
             else:
-                headers.update({normalise_header(header): column for header in as_list(given)})
+                headers.update({fold(header): column for header in as_list(given)})
         if "status" in columns:
             section_rules = []
             for status, words in section.statuses.items():
@@ -115,7 +110,7 @@ def compile_section(sections: list[Section], columns: list[str]) -> KindProfile:
                         section_rules.append((frozenset(_words(word.status)),
                                               frozenset(_words(word.refusal_reason)), status))
                     else:
-                        statuses[normalise_header(word)] = status
+                        statuses[fold(word)] = status
             rules = section_rules + rules  # a later section's rules win
         formats = [*section.date_formats, *([section.date_format] if section.date_format else []),
                    *formats]

@@ -33,8 +33,8 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from pipelines.ingest.columns import EXPORT_KINDS
+from reseau.contract import STATUSES
 
-STATUSES = ("pending", "accepted", "refused", "expired", "cancelled")
 DATE_COLUMNS = ("referral_date", "decision_date", "support_date")
 #: Constants that are not literal values: the exporter's own id, and the row's number.
 EXPORTER, ROW = "$exporter", "$row"

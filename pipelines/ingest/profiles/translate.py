@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.ingest.columns import fold, normalise_header
+from pipelines.ingest.columns import fold_column
 from pipelines.ingest.profiles.profile import KindProfile
 from pipelines.ingest.profiles.schema import DATE_COLUMNS, EXPORTER, ROW, zone_aware
+from reseau.contract import fold
 
 # Timestamps understood without a profile: ISO 8601 with a zone (converted), or without one
 # (taken as local). Dates alone (ISO, DD/MM/YYYY) are parsed downstream.
@@ -26,7 +27,7 @@ def rename(frame: pl.DataFrame, profile: KindProfile) -> pl.DataFrame:
     export has two of the headers listed for one column, the first one is that column."""
     renames: dict[str, str] = {}
     for header in frame.columns:
-        column = profile.headers.get(normalise_header(header))
+        column = profile.headers.get(fold(header))
         if column is not None and column not in renames.values():
             renames[header] = column
     return frame.rename(renames) if renames else frame
@@ -62,12 +63,12 @@ def _date(column: str, formats: tuple[str, ...], zone: str) -> pl.Expr:
 
 def _status(profile: KindProfile, columns: list[str]) -> pl.Expr:
     status = pl.col("status")
-    folded = fold(status)
+    folded = fold_column(status)
     translated = (folded.replace_strict(dict(profile.statuses), default=status,
                                         return_dtype=pl.String)
                   if profile.statuses else status)
     if profile.status_rules and "refusal_reason" in columns:
-        reason = fold(pl.col("refusal_reason"))
+        reason = fold_column(pl.col("refusal_reason"))
         for words, reasons, contract_status in reversed(profile.status_rules):
             translated = (pl.when(folded.is_in(list(words)) & reason.is_in(list(reasons)))
                           .then(pl.lit(contract_status)).otherwise(translated))
@@ -87,7 +88,7 @@ def translate(frame: pl.DataFrame, profile: KindProfile) -> pl.DataFrame:
     columns = [column for column in frame.columns if column != "row_number"]
     if profile.placeholders:
         frame = frame.with_columns(
-            pl.when(fold(pl.col(column)).is_in(list(profile.placeholders))).then(None)
+            pl.when(fold_column(pl.col(column)).is_in(list(profile.placeholders))).then(None)
             .otherwise(pl.col(column)).alias(column) for column in columns)
     changes = []
     if "status" in columns and (profile.statuses or profile.status_rules):

@@ -66,7 +66,7 @@ reasoned as (
                     'unknown service: "' || service_reference
                     || '" is neither a directory id nor a known name or alias'
             when supporter_kind not in (
-                'famille', 'entourage', 'voisinage', 'benevole', 'pair', 'commerce-local', 'autre'
+                {{ contract_values('supporter_kinds') }}
             ) then 'unknown supporter_kind "' || supporter_kind || '"'
         end as reason
     from resolved
