@@ -32,6 +32,7 @@ INTERFACES = {
 EXTENSIONS = {
     "fct_referrals": "needs_inferred, territory_basis",
     "dim_territories": "observed",
+    "indicator_catalogue": "form, form_number, form_title_fr, kind, additive",
     "load_audit": "reader",
     "deliveries": "kind, rows_merged, rows_superseded",
 }

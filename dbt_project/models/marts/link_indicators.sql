@@ -1,7 +1,7 @@
 with
 
-source as (
-    select * from {{ source('indicators', 'link_indicators') }}
+indicators as (
+    select * from {{ ref('stg_indicators__link_indicators') }}
 ),
 
 final as (
@@ -10,14 +10,14 @@ final as (
         target_service_id,
         month,
         window_months,
-        referrals::bigint as referrals,
-        accepted::bigint as accepted,
-        refused::bigint as refused,
-        reverse_referrals::bigint as reverse_referrals,
-        distinct_professionals::bigint as distinct_professionals,
+        referrals,
+        accepted,
+        refused,
+        reverse_referrals,
+        distinct_professionals,
         top_professional_share,
         has_convention
-    from source
+    from indicators
 )
 
 select * from final

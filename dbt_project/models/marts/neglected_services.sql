@@ -1,7 +1,7 @@
 with
 
-source as (
-    select * from {{ source('indicators', 'neglected_pairs') }}
+indicators as (
+    select * from {{ ref('stg_indicators__neglected_pairs') }}
 ),
 
 final as (
@@ -16,7 +16,7 @@ final as (
         observed,
         p_value,
         status
-    from source
+    from indicators
 )
 
 select * from final

@@ -1,7 +1,7 @@
 with
 
-source as (
-    select * from {{ source('indicators', 'service_indicators') }}
+indicators as (
+    select * from {{ ref('stg_indicators__service_indicators') }}
 ),
 
 final as (
@@ -9,17 +9,17 @@ final as (
         service_id,
         month,
         window_months,
-        referrals_sent::bigint as referrals_sent,
-        referrals_received::bigint as referrals_received,
-        partners_out::bigint as partners_out,
-        partners_in::bigint as partners_in,
+        referrals_sent,
+        referrals_received,
+        partners_out,
+        partners_in,
         hhi_out,
         acceptance_rate_received,
         out_of_mission_received_rate,
         pagerank,
         betweenness,
         betweenness_method
-    from source
+    from indicators
 )
 
 select * from final

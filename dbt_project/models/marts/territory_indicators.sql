@@ -1,7 +1,7 @@
 with
 
-source as (
-    select * from {{ source('indicators', 'territory_indicators') }}
+indicators as (
+    select * from {{ ref('stg_indicators__territory_indicators') }}
 ),
 
 final as (
@@ -14,7 +14,7 @@ final as (
         value,
         numerator,
         denominator
-    from source
+    from indicators
 )
 
 select * from final

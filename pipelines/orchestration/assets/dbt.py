@@ -39,8 +39,9 @@ class ReseauTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "marts"
 
 
-# Marts that publish the Python indicator results: built after the indicator asset.
-INDICATOR_MARTS = "tag:indicators"
+#: The models over the Python indicator results (their staging views and marts): built after
+#: the indicator assets, by the ``indicator_marts`` definition.
+INDICATOR_MODELS = "tag:indicators"
 
 
 def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: str | None,
@@ -80,15 +81,15 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     common = {"manifest": dbt_project.manifest_path, "project": dbt_project,
               "dagster_dbt_translator": translator}
 
-    @dbt_assets(name="warehouse_models", exclude=INDICATOR_MARTS, **common)
+    @dbt_assets(name="warehouse_models", exclude=INDICATOR_MODELS, **common)
     def warehouse_models(context: dg.AssetExecutionContext, home: HomeResource):
         """Build and test staging, intermediate and marts from raw.* (dbt)."""
-        yield from _dbt_build(context, home, None, INDICATOR_MARTS, translator)
+        yield from _dbt_build(context, home, None, INDICATOR_MODELS, translator)
 
-    @dbt_assets(name="indicator_marts", select=INDICATOR_MARTS, **common)
+    @dbt_assets(name="indicator_marts", select=INDICATOR_MODELS, **common)
     def indicator_marts(context: dg.AssetExecutionContext, home: HomeResource):
         """Publish indicators.* as contracted marts (dbt)."""
-        yield from _dbt_build(context, home, INDICATOR_MARTS, None, translator)
+        yield from _dbt_build(context, home, INDICATOR_MODELS, None, translator)
 
     @dg.asset(
         key=["published", "dbt_docs"], group_name="publication", kinds={"dbt", "html"},

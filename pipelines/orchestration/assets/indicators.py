@@ -14,16 +14,11 @@ from reseau_metrics.territory import TerritoryInputs, territory_indicators
 from reseau_metrics.windows import add_months
 
 WINDOWS = (1, 12)
-INPUTS = [
-    ["marts", "fct_referrals"],
-    ["marts", "dim_territories"],
-    ["intermediate", "int_referral_need_groups"],
-    ["intermediate", "int_target_need_observations"],
-    ["intermediate", "int_competent_services"],
-    ["staging", "stg_reference__conventions"],
-    ["marts", "dim_services"],
-    ["marts", "fct_supports"],
-]
+#: The models the library reads (dbt_project/models/marts/indicator_inputs, with contracts).
+INPUTS = [["indicator_inputs", name] for name in (
+    "input_referrals", "input_services", "input_conventions", "input_supports",
+    "input_need_groups", "input_need_observations", "input_competent_services",
+    "input_territories")]
 
 
 def partition_months(context: dg.AssetExecutionContext) -> list[date]:
@@ -57,32 +52,22 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
             # A fixed row order: floating-point sums give the same bits on every run.
             return con.execute(f"select * from ({sql}) order by all", list(parameters)).pl()
 
+        def during(model: str) -> pl.DataFrame:
+            return read(f"select * from indicator_inputs.{model} where month between ? and ?",
+                        *window)
+
         inputs = TerritoryInputs(
-            referrals=read(
-                "select month, territory_departement, territory_region, origin_service_id, "
-                "target_service_id, person_key, professional_key, status, has_convention, "
-                "out_of_mission, len(needs) > 0 as needs_known, "
-                "len(needs) > 0 and territory_commune is not null as needs_covered "
-                "from marts.fct_referrals where month between ? and ?", *window),
-            services=read("select service_id, sector, departement, region "
-                          "from marts.dim_services"),
-            conventions=read("select convention_id, service_a, service_b, start_date, "
-                             "end_date from staging.stg_reference__conventions"),
-            supports=read(
-                "select month, territory_departement, territory_region, person_key, "
-                "supporter_kind, supporter_key from marts.fct_supports "
-                "where month between ? and ?", *window),
-            need_groups=read("select * from intermediate.int_referral_need_groups "
-                             "where month between ? and ?", *window),
-            observations=read("select * from intermediate.int_target_need_observations "
-                              "where month between ? and ?", *window),
-            competent=read("select * from intermediate.int_competent_services"),
-            territories=read("select territory_level, territory_code from "
-                             "marts.dim_territories where observed and territory_level "
-                             "in ('departement', 'region')"),
+            referrals=during("input_referrals"),
+            services=read("select * from indicator_inputs.input_services"),
+            conventions=read("select * from indicator_inputs.input_conventions"),
+            supports=during("input_supports"),
+            need_groups=during("input_need_groups"),
+            observations=during("input_need_observations"),
+            competent=read("select * from indicator_inputs.input_competent_services"),
+            territories=read("select * from indicator_inputs.input_territories"),
             first_month=con.execute(
-                "select coalesce(min(month), ?::date) from marts.fct_referrals", [months[0]]
-            ).fetchone()[0],
+                "select coalesce(min(month), ?::date) from indicator_inputs.input_referrals",
+                [months[0]]).fetchone()[0],
         )
         context.log.info(
             f"indicators: {inputs.referrals.height} referrals read for {len(months)} month(s) "
@@ -121,10 +106,12 @@ LINK_COLUMNS = [
     name="network_position_values",
     specs=[
         dg.AssetSpec(["indicators", "service_indicators"], group_name="indicators",
-                     deps=[["marts", "fct_referrals"]], kinds={"python", "networkx"},
+                     deps=[["indicator_inputs", "input_referrals"]],
+                     kinds={"python", "networkx"},
                      description="Per service: volumes, partners, PageRank, betweenness."),
         dg.AssetSpec(["indicators", "link_indicators"], group_name="indicators",
-                     deps=[["marts", "fct_referrals"]], kinds={"python", "polars"},
+                     deps=[["indicator_inputs", "input_referrals"]],
+                     kinds={"python", "polars"},
                      description="Per directed pair: volumes, decisions, professionals."),
     ],
     partitions_def=monthly_partitions,
@@ -140,8 +127,9 @@ def network_position_values(context: dg.AssetExecutionContext, home: HomeResourc
     with home.connect() as con:
         referrals = con.execute(
             "select month, origin_service_id, target_service_id, status, professional_key, "
-            "has_convention, out_of_mission from marts.fct_referrals where month between ? "
-            "and ? order by all", [add_months(months[0], -(max(WINDOWS) - 1)), months[-1]]).pl()
+            "has_convention, out_of_mission from indicator_inputs.input_referrals "
+            "where month between ? and ? order by all",
+            [add_months(months[0], -(max(WINDOWS) - 1)), months[-1]]).pl()
         context.log.info(f"network positions: {referrals.height} referrals, "
                          f"{len(months) * len(WINDOWS)} graphs")
         services, links = network_indicators(referrals, months, WINDOWS)

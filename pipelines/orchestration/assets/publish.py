@@ -16,8 +16,9 @@ from pipelines.publish.reports import MonthTables, write_reports
 from pipelines.publish.snapshot import publish_snapshot
 from reseau_metrics.windows import add_months
 
-INDICATOR_MARTS = [["marts", "territory_indicators"], ["marts", "dim_territories"],
-                   ["marts", "indicator_catalogue"]]
+#: The marts every funder file and report reads.
+FUNDER_INPUTS = [["marts", "territory_indicators"], ["marts", "dim_territories"],
+                 ["marts", "indicator_catalogue"]]
 
 
 def _protected(con, first: date, last: date, min_cell: int) -> pl.DataFrame:
@@ -35,7 +36,7 @@ def _protected(con, first: date, last: date, min_cell: int) -> pl.DataFrame:
 @dg.asset(
     key=["published", "funder_files"],
     group_name="publication",
-    deps=INDICATOR_MARTS,
+    deps=FUNDER_INPUTS,
     kinds={"python", "parquet", "csv", "xlsx"},
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -79,9 +80,9 @@ def _month_tables(con, month: date, protected: pl.DataFrame, base: MonthTables) 
         base, month=month,
         protected=protected.filter(pl.col("month").is_between(add_months(month, -11), month)),
         neglected=read(
-            "select n.*, coalesce(c.label, n.need) as need_label "
-            "from marts.neglected_services n left join staging.stg_reference__need_codes c "
-            "on c.code = n.need where n.month = ? and n.window_months = 12"),
+            "select n.*, coalesce(d.label, n.need) as need_label "
+            "from marts.neglected_services n left join marts.dim_needs d "
+            "on d.need = n.need where n.month = ? and n.window_months = 12"),
         links=read("select * from marts.link_indicators where month = ? "
                    "and window_months = 12"),
         sent=read("select service_id, referrals_sent from marts.service_indicators "
@@ -92,8 +93,8 @@ def _month_tables(con, month: date, protected: pl.DataFrame, base: MonthTables) 
 @dg.asset(
     key=["published", "reports"],
     group_name="publication",
-    deps=[*INDICATOR_MARTS, ["marts", "neglected_services"], ["marts", "link_indicators"],
-          ["marts", "service_indicators"], ["marts", "dim_services"]],
+    deps=[*FUNDER_INPUTS, ["marts", "neglected_services"], ["marts", "link_indicators"],
+          ["marts", "service_indicators"], ["marts", "dim_services"], ["marts", "dim_needs"]],
     kinds={"python", "html"},
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
