@@ -5,5 +5,6 @@ class UserError(Exception):
     """A problem with the user's input; the message names the problem and the fix."""
 
 
-class MissingReference(UserError):
-    """A required reference file is absent or unusable; the message says which and how."""
+class UnusableReference(UserError):
+    """A reference file a run needs is missing, unreadable or malformed; the message says
+    which file, what is wrong and how to fix it."""

@@ -229,14 +229,14 @@ class Home:
     settings: dict = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
 
     @classmethod
-    def open(cls, root: str | os.PathLike | None = None, *, must_exist: bool = True) -> Home:
+    def open(cls, root: str | os.PathLike | None = None) -> Home:
         """Resolve the home from an argument, else ``$RESEAU_HOME``, and read ``reseau.toml``."""
         if root is None:
             root = os.environ.get("RESEAU_HOME")
         if not root:
             raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
         path = Path(root).expanduser().resolve()
-        if must_exist and not path.is_dir():
+        if not path.is_dir():
             raise HomeError(f"home folder {path} does not exist: set one up with `reseau init "
                             f"--home {path}`, or point --home at an existing home")
         settings = dict(DEFAULT_SETTINGS)

@@ -83,11 +83,6 @@ def family(code: str) -> str:
     return code.split("--", 1)[0]
 
 
-def codes_match(first: str, second: str) -> bool:
-    """Two need codes match when equal or one is the other's family (data-contract.md)."""
-    return first == second or family(first) == second or family(second) == first
-
-
 @dataclass(frozen=True)
 class NeedCatalogue:
     """Leaf need codes (the only codes referrals carry) and their bundles.

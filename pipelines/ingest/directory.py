@@ -7,7 +7,7 @@ objects or one object per line; in CSV a list is a JSON array text or ``|``- or
 workbook in the producers' template of data·inclusion (below). Every record is validated with
 the ``data-inclusion-schema`` models (``Structure``, ``Service``); a record that fails is left
 out and reported, it never stops the run. A file that cannot be read at all, or a missing one,
-raises :class:`~pipelines.ingest.reference.MissingReference`.
+raises :class:`~pipelines.ingest.reference.UnusableReference`.
 
 The workbook (data·inclusion's ``dataset.xlsx``) has a sheet ``Structures`` and a sheet
 ``Services`` (names matched ignoring case and accents; the template's other sheets, one per
@@ -91,10 +91,10 @@ from pipelines.ingest.sectors import (
     read_sector_overrides,
 )
 from reseau.contract import EXTRA_NEED_CODES, plain
-from reseau.errors import MissingReference
+from reseau.errors import UnusableReference
 from reseau.home import Limits
 
-FORMS = ("json", "csv", "parquet")
+SUFFIXES = ("json", "csv", "parquet")
 SERVICES_COLUMNS = ("service_id", "name", "sector", "commune", "competences", "served_area",
                     "capacity", "opened_on", "closed_on")
 # ``offers``: the ids of the structure's data·inclusion services, by which DORA names targets.
@@ -126,18 +126,18 @@ def workbooks(folder: Path) -> list[Path]:
 
 
 def directory_files(folder: Path) -> dict[str, Path]:
-    """``{"structures": path, "services": path}`` of ``folder``; raises MissingReference.
+    """``{"structures": path, "services": path}`` of ``folder``; raises UnusableReference.
 
     Without any structures or services file, a single workbook stands for both (the same
     path twice); with them, workbooks are not read (:func:`read_directory` says so).
     """
-    found = {name: [folder / f"{name}.{ext}" for ext in FORMS
+    found = {name: [folder / f"{name}.{ext}" for ext in SUFFIXES
                     if (folder / f"{name}.{ext}").is_file()]
              for name in ("structures", "services")}
     books = workbooks(folder)
     if books and not any(found.values()):
         if len(books) > 1:
-            raise MissingReference(
+            raise UnusableReference(
                 f"{len(books)} workbooks in {folder} ({', '.join(b.name for b in books)}): the "
                 "directory in data·inclusion form is one workbook (sheets Structures and "
                 "Services); keep only one of them")
@@ -146,21 +146,21 @@ def directory_files(folder: Path) -> dict[str, Path]:
         if not paths:
             unread = (f" ({', '.join(b.name for b in books)} is not read while a structures "
                       "or services file is there)" if books else "")
-            raise MissingReference(
+            raise UnusableReference(
                 f"no {name} file in {folder}: the directory in data·inclusion form needs "
                 f"{name}.json, {name}.csv or {name}.parquet (data·inclusion schema v1), or "
                 f"instead of both files one XLSX workbook with sheets Structures and "
                 f"Services{unread}; add it, or give the directory as reference/services.csv "
                 "instead")
         if len(paths) > 1:
-            raise MissingReference(
+            raise UnusableReference(
                 f"{len(paths)} {name} files in {folder} ({', '.join(p.name for p in paths)}): "
                 "keep only one of them")
     return {name: paths[0] for name, paths in found.items()}
 
 
-def _unreadable(path: Path, problem: str, fix: str) -> MissingReference:
-    return MissingReference(f"{path} cannot be read: {problem}; {fix}")
+def _unreadable(path: Path, problem: str, fix: str) -> UnusableReference:
+    return UnusableReference(f"{path} cannot be read: {problem}; {fix}")
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,7 @@ def _sheet_records(path: Path, title: str, header: list | None,
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise MissingReference(f"{path}: the header {name!r} appears twice in sheet {title}; "
+            raise UnusableReference(f"{path}: the header {name!r} appears twice in sheet {title}; "
                                    "keep one column per field")
         if name is not None:
             seen.add(name)
@@ -280,9 +280,9 @@ def _sheet_named(sheets: list[str], wanted: str, path: Path) -> str:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise MissingReference(f"{path} has {len(matches)} sheets named {wanted} "
+        raise UnusableReference(f"{path} has {len(matches)} sheets named {wanted} "
                                f"({', '.join(map(repr, matches))}): keep only one of them")
-    raise MissingReference(
+    raise UnusableReference(
         f"{path} has no sheet {wanted} (its sheets: {', '.join(sheets) or 'none'}): the "
         "directory as a workbook follows data·inclusion's template, one sheet Structures and "
         "one sheet Services, each with a header row of schema field names; rename the sheet, "
@@ -299,7 +299,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> dict[str, _Source]:
             tables = {name: sheet_table(book[title], limits, _sheet_value, f"sheet {title}")
                       for name, title in titles.items()}
     except UnreadableFile as exc:
-        raise MissingReference(f"{path} cannot be read: {exc}") from exc
+        raise UnusableReference(f"{path} cannot be read: {exc}") from exc
     return {name: _sheet_records(path, titles[name], *table) for name, table in tables.items()}
 
 

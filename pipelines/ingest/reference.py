@@ -18,7 +18,7 @@ import polars as pl
 from pipelines.ingest.directory import directory_files, read_directory
 from pipelines.ingest.sectors import DirectoryIssue
 from reseau.contract import EXTRA_NEED_CODES
-from reseau.errors import MissingReference
+from reseau.errors import UnusableReference
 from reseau.home import Home
 
 DATA = Path(__file__).parent / "data"
@@ -45,7 +45,7 @@ def _read_text_csv(path: Path) -> pl.DataFrame:
 def _latest(folder: Path, prefix: str) -> Path:
     candidates = sorted(folder.glob(f"{prefix}_*.csv"))
     if not candidates:
-        raise MissingReference(
+        raise UnusableReference(
             f"no {prefix}_<year>.csv in {folder}: put the INSEE COG files there "
             "(communes, départements, régions, official CSV format); `reseau init` installs "
             "the COG 2026"
@@ -61,9 +61,9 @@ def directory_source(home: Home) -> Path:
     folder = home.reference / "data-inclusion"
     if folder.is_dir():
 
-        directory_files(folder)  # raises MissingReference naming the missing file
+        directory_files(folder)  # raises UnusableReference naming the missing file
         return folder
-    raise MissingReference(
+    raise UnusableReference(
         f"no directory of services: {services} is missing, and so is {folder}/; write the "
         "directory in the canonical form (docs/sources.md), or put data·inclusion files or the "
         "producers' XLSX workbook in that folder (the README.md that `reseau init` writes in a "
@@ -72,7 +72,7 @@ def directory_source(home: Home) -> Path:
 
 
 def required_files(home: Home) -> dict[str, Path]:
-    """The reference files a run cannot do without; raises MissingReference if one is absent.
+    """The reference files a run cannot do without; raises UnusableReference if one is absent.
 
     ``services`` is the canonical ``services.csv`` or the ``data-inclusion/`` folder.
     """

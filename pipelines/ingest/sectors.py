@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from reseau.contract import EXTRA_NEED_CODES, SECTORS
-from reseau.errors import MissingReference
+from reseau.errors import UnusableReference
 
 DEFAULT_SECTOR = "social"
 MAPPING_FILE = Path(__file__).parent / "data" / "sector_mapping.csv"
@@ -57,7 +57,7 @@ def load_sector_mapping(path: Path = MAPPING_FILE) -> SectorMapping:
         for number, row in enumerate(csv.DictReader(handle), start=2):
             kind, value, sector = (row.get(k) or "" for k in ("kind", "value", "sector"))
             if kind not in known or value not in known[kind] or sector not in SECTORS:
-                raise MissingReference(
+                raise UnusableReference(
                     f"{path} line {number}: {kind!r}, {value!r}, {sector!r} is not a known "
                     "kind (reseau_porteur, thematique_family), value and sector: fix the line")
             rows[kind].append((value, sector))
@@ -87,11 +87,11 @@ def read_sector_overrides(path: Path, issues: list[DirectoryIssue],
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except Exception as exc:  # polars raises several error types for a broken CSV
-        raise MissingReference(f"{path}: not a CSV file ({str(exc).splitlines()[0]}); write it "
+        raise UnusableReference(f"{path}: not a CSV file ({str(exc).splitlines()[0]}); write it "
                                "as UTF-8 CSV with the header service_id,sector") from exc
     missing = {"service_id", "sector"} - set(frame.columns)
     if missing:
-        raise MissingReference(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
+        raise UnusableReference(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
                                "write it with the header service_id,sector")
     overrides: dict[str, str] = {}
     for number, row in enumerate(frame.select("service_id", "sector").iter_rows(), start=2):

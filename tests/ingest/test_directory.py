@@ -14,7 +14,7 @@ import pytest
 from pipelines.ingest.directory import read_directory
 from pipelines.ingest.reference import reference_frames, required_files
 from pipelines.ingest.sectors import SECTORS, SectorMapping, load_sector_mapping
-from reseau.errors import MissingReference
+from reseau.errors import UnusableReference
 from reseau.home import Home
 from reseau_synthetic import generate_home
 from reseau_synthetic.data_inclusion import write_data_inclusion_directory
@@ -234,7 +234,7 @@ def test_a_file_that_cannot_be_parsed_stops_the_run_naming_it(di_home):
     put_directory(di_home, "json")
     (di_home.reference / "data-inclusion" / "services.json").write_text('[{"id": ',
                                                                          encoding="utf-8")
-    with pytest.raises(MissingReference, match=r"services\.json cannot be read: broken JSON"):
+    with pytest.raises(UnusableReference, match=r"services\.json cannot be read: broken JSON"):
         reference_frames(di_home)
 
 
@@ -252,13 +252,13 @@ def test_a_broken_json_line_is_one_record_left_out(di_home):
 
 def test_a_missing_services_file_is_a_missing_reference(di_home):
     write_records(di_home.reference / "data-inclusion", "structures", STRUCTURES, "csv")
-    with pytest.raises(MissingReference, match=r"no services file in .*data-inclusion.*"
+    with pytest.raises(UnusableReference, match=r"no services file in .*data-inclusion.*"
                                                r"services\.json, services\.csv or"):
         required_files(di_home)
 
 
 def test_no_directory_at_all_is_a_missing_reference(di_home):
-    with pytest.raises(MissingReference, match="no directory of services"):
+    with pytest.raises(UnusableReference, match="no directory of services"):
         required_files(di_home)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.ingest.directory import _code, _folded, _zone_code, read_directory
 from pipelines.ingest.reference import reference_frames, required_files
-from reseau.errors import MissingReference
+from reseau.errors import UnusableReference
 from reseau.home import Home
 from tests.ingest.test_directory import (
     EXPECTED,
@@ -262,7 +262,7 @@ def test_two_workbooks_are_refused_naming_them(di_home):
     write_workbook(folder / "dataset.xlsx", STRUCTURES, SERVICES)
     write_workbook(folder / "dataset (2).xlsx", STRUCTURES, SERVICES)
     (folder / "~$dataset.xlsx").write_bytes(b"an Excel lock file")  # not a workbook
-    with pytest.raises(MissingReference, match=re.escape(
+    with pytest.raises(UnusableReference, match=re.escape(
             "2 workbooks in ") + r".*data-inclusion \(dataset \(2\)\.xlsx, dataset\.xlsx\): "
             r"the directory in data·inclusion form is one workbook .*keep only one of them"):
         required_files(di_home)
@@ -271,7 +271,7 @@ def test_two_workbooks_are_refused_naming_them(di_home):
 def test_a_workbook_without_a_services_sheet_is_a_missing_reference(di_home):
     write_workbook(di_home.reference / "data-inclusion" / "dataset.xlsx", STRUCTURES, SERVICES,
                    sheets=("Structures", None))
-    with pytest.raises(MissingReference, match=re.escape(
+    with pytest.raises(UnusableReference, match=re.escape(
             "dataset.xlsx has no sheet Services (its sheets: Structures, thematiques, "
             "publics): the directory as a workbook follows data·inclusion's template")):
         reference_frames(di_home)
@@ -321,7 +321,7 @@ def test_files_win_over_a_workbook_with_one_line_saying_so(di_home):
     assert len(issues) == len(EXPECTED_ISSUES) + 1
     # With only one of the files, the missing one is named, and the workbook is not read.
     (folder / "services.json").unlink()
-    with pytest.raises(MissingReference, match=r"no services file .*\(dataset\.xlsx is not "
+    with pytest.raises(UnusableReference, match=r"no services file .*\(dataset\.xlsx is not "
                                                r"read while a structures or services file"):
         required_files(di_home)
 
@@ -336,7 +336,7 @@ def test_the_workbook_is_held_to_the_home_limits_before_openpyxl_opens_it(di_hom
         raise AssertionError("openpyxl opened a workbook over the limits")
 
     monkeypatch.setattr(openpyxl, "load_workbook", never)
-    with pytest.raises(MissingReference, match=r"dataset\.xlsx cannot be read: the workbook "
+    with pytest.raises(UnusableReference, match=r"dataset\.xlsx cannot be read: the workbook "
                                                r"unzips to .* over the limit of 1\.0 kB "
                                                r"\(\[limits\] max_unzipped_bytes"):
         reference_frames(Home.open(di_home.root))
@@ -349,6 +349,6 @@ def test_read_directory_takes_the_limits_too(di_home):
     write_workbook(folder / "dataset.xlsx", STRUCTURES, SERVICES)
     frame, _ = read_directory(folder, di_home.reference / "sectors.csv")
     assert frame.height == len(EXPECTED)
-    with pytest.raises(MissingReference, match=r"sheet Structures has 2 rows or more, over "
+    with pytest.raises(UnusableReference, match=r"sheet Structures has 2 rows or more, over "
                                                r"the limit of 1 \(\[limits\] max_rows"):
         read_directory(folder, limits=Limits(max_rows=1))

@@ -28,7 +28,7 @@ SETTINGS = Notifications(smtp_host="127.0.0.1", sender="réseau <reseau@obs.exam
 RUN = FailedRun(
     run_id="3f2a9c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b", job_name="monthly_indicators",
     months=("2024-05-01", "2024-06-01"), launched_by="la planification monthly_on_the_5th",
-    steps=(("reference_tables", "MissingReference: no directory of services"),
+    steps=(("reference_tables", "UnusableReference: no directory of services"),
            ("landing_exports", "ValueError: boom")),
     started=datetime(2024, 7, 5, 6, 0, 12, tzinfo=UTC),
     ended=datetime(2024, 7, 5, 6, 1, 3, tzinfo=UTC))
@@ -46,7 +46,7 @@ Début : 2024-07-05 06:00:12 +0000
 Fin : 2024-07-05 06:01:03 +0000
 
 Étapes en échec (et la première ligne de leur erreur) :
-- reference_tables : MissingReference: no directory of services
+- reference_tables : UnusableReference: no directory of services
 - landing_exports : ValueError: boom
 Les étapes qui en dépendent n'ont pas été exécutées.
 
@@ -93,13 +93,13 @@ def test_a_run_without_months_or_failed_step_says_why_it_stopped():
 
 def test_the_first_line_is_the_users_error_not_dagsters_wrapper():
     cause = SerializableErrorInfo(
-        message="pipelines.ingest.reference.MissingReference: no directory of services: "
-                "x is missing\nsecond line\n", stack=[], cls_name="MissingReference")
+        message="pipelines.ingest.reference.UnusableReference: no directory of services: "
+                "x is missing\nsecond line\n", stack=[], cls_name="UnusableReference")
     wrapper = SerializableErrorInfo(
         message="dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred "
                 'while executing op "reference_tables":\n', stack=[],
         cls_name="DagsterExecutionStepExecutionError", cause=cause)
-    assert first_line(wrapper) == "MissingReference: no directory of services: x is missing"
+    assert first_line(wrapper) == "UnusableReference: no directory of services: x is missing"
     long = SerializableErrorInfo(message="ValueError: " + "x" * 1000, stack=[],
                                     cls_name="ValueError")
     assert len(first_line(long)) == 400 and first_line(long).endswith("…")
@@ -180,7 +180,7 @@ def test_the_sensor_emails_a_real_failed_run(failed_run, smtp_server):
                  "Job : monthly_indicators\n", "Mois : 2024-05 à 2024-06\n",
                  "Lancé par : lancé depuis l'interface\n",
                  "Étapes en échec (et la première ligne de leur erreur) :\n"
-                 "- reference_tables : MissingReference: no directory of services: "
+                 "- reference_tables : UnusableReference: no directory of services: "
                  f"{root}/reference/services.csv is missing",
                  f"  reseau ui --home {root}\n",
                  f"  reseau run --home {root} --month 2024-05 2024-06\n"]:

@@ -167,7 +167,7 @@ def test_a_failed_sensor_run_is_emailed_by_the_daemon(served, smtp):
     body = message.get_content()
     assert f"Run : {run['run_id']}" in body
     assert "Lancé par : le capteur landing_sensor" in body
-    assert "reference_tables : MissingReference" in body
+    assert "reference_tables : UnusableReference" in body
 
 
 def test_sigterm_stops_the_webserver_the_daemon_and_their_code_servers(served):
