@@ -10,7 +10,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.ingest.directory import _code, _folded, _zone_code, read_directory
+from pipelines.ingest.directory import read_directory
+from pipelines.ingest.directory.records import _code, _zone_code
+from pipelines.ingest.directory.workbook import _folded
 from pipelines.ingest.reference import reference_frames, required_files
 from reseau.errors import UnusableReference
 from reseau.home import Home
