@@ -27,6 +27,7 @@ from reseau_metrics.neglect import (
     observed_solicitations,
     unjudged_services,
 )
+from reseau_metrics.pairs import pair_counts, windowed_pairs
 from reseau_metrics.volume import volume
 
 __all__ = ["TerritoryInputs", "TerritoryResults", "territory_indicators"]
@@ -38,7 +39,7 @@ class TerritoryInputs:
     - ``referrals``: one row per valid referral: ``month``, ``territory_departement``,
       ``territory_region``, ``origin_service_id``, ``target_service_id``, ``person_key``,
       ``professional_key``, ``status``, ``has_convention``, ``out_of_mission`` (null without
-      a declared need), ``needs_covered`` (see :func:`reseau_metrics.forms.pair_counts`) and
+      a declared need), ``needs_covered`` (see :func:`reseau_metrics.pairs.pair_counts`) and
       ``needs_known`` (see :func:`reseau_metrics.neglect.unjudged_services`).
     - ``services``: ``service_id``, ``sector``, ``departement``, ``region``.
     - ``conventions``: ``convention_id``, ``service_a``, ``service_b``, ``start_date``,
@@ -104,8 +105,8 @@ def territory_indicators(
     """
     ends = sorted(set(ends))
     by = TERRITORY_KEYS
-    counts = forms.pair_counts(inputs.referrals, inputs.services)
-    pairs = forms.windowed_pairs(counts, ends, windows)
+    counts = pair_counts(inputs.referrals, inputs.services)
+    pairs = windowed_pairs(counts, ends, windows)
     per_target = pairs.group_by(*by, "target_service_id").agg(pl.col("referrals").sum())
     concentration = hhi(per_target, by, "target_service_id")
     top3 = top_share(per_target, by, "target_service_id", k=3)
