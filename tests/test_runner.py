@@ -2,7 +2,8 @@ import pytest
 
 from pipelines.cli.runner import parse_month
 from pipelines.orchestration.partitions import month_span
-from reseau.home import Home, HomeError
+from reseau.errors import HomeError
+from reseau.home import Home
 
 
 def test_parse_month():

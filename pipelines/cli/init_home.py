@@ -6,7 +6,9 @@ import shutil
 from importlib.resources import files
 from pathlib import Path
 
-from reseau.home import DEFAULT_SETTINGS, HomeError, Limits
+from reseau.errors import HomeError
+from reseau.home import DEFAULT_SETTINGS
+from reseau.settings import Limits
 
 SETTINGS = f"""# Settings of this réseau home. Every key is optional: without it, the default.
 

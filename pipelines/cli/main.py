@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reseau.errors import UserError
-from reseau.home import Home, HomeError
+from reseau.errors import HomeError, UserError
+from reseau.home import Home
 
 EXIT_USER_ERROR = 2
 DESCRIPTION = """\

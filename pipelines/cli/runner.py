@@ -9,7 +9,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from reseau.home import Home, HomeError
+from reseau.errors import HomeError
+from reseau.home import Home
 
 DAGSTER_YAML = """\
 # Written by réseau: one run at a time on the warehouse (DuckDB allows a single writer). The

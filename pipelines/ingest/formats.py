@@ -6,7 +6,7 @@ XLSX (first sheet) and JSON (an array of objects, or JSON lines). Values stay te
 is interpreted here except what the format itself types: an XLSX date cell becomes an ISO
 date, a whole number stays a whole number, a JSON list becomes ``|``-separated codes.
 
-Every file is held to the :class:`~reseau.home.Limits` before it is read whole: its size, the
+Every file is held to the :class:`~reseau.settings.Limits` before it is read whole: its size, the
 length of its lines, that it is text at all, and for a workbook what it unzips to; its rows
 and columns as they are read. A file over a limit is :class:`UnreadableFile`, and memory stays
 about what the limits allow (docs/sources.md, "What happens to bad input").
@@ -27,7 +27,7 @@ from xml.etree.ElementTree import ParseError
 import polars as pl
 from defusedxml import DefusedXmlException
 
-from reseau.home import Limits
+from reseau.settings import Limits
 
 
 class UnreadableFile(Exception):

@@ -12,7 +12,8 @@ from pipelines.ingest.landing import read_pending
 from pipelines.ingest.profiles import Profile
 from pipelines.ingest.readers import Delivered, UnreadableFile, read_export
 from reseau.contract import DATE_FORMATS
-from reseau.home import Home, Limits
+from reseau.home import Home
+from reseau.settings import Limits
 
 _DATE_COLUMN = {"referrals": "referral_date", "supports": "support_date"}
 

@@ -21,7 +21,7 @@ from pipelines.ingest.formats import UnreadableFile, read_table
 from pipelines.ingest.identifiers import IdentifyingData, check_identifiers
 from pipelines.ingest.profiles import Profile, constant_columns, rename, translate
 from reseau.contract import fold
-from reseau.home import Limits
+from reseau.settings import Limits
 
 __all__ = ["Delivered", "IdentifyingData", "UnreadableFile", "read_delivery", "read_export"]
 
@@ -44,7 +44,7 @@ def read_delivery(path: Path, kind: ExportKind, profile: Profile = Profile(),
     :func:`fold`; a missing required column makes the whole file unreadable, a
     direct identifier makes it refused (:class:`IdentifyingData`). Columns that are not part
     of the contract are dropped after that check. ``limits`` bound what reading may take
-    (:class:`reseau.home.Limits`).
+    (:class:`reseau.settings.Limits`).
     """
     raw = read_table(path, limits)
     adapter = recognise(raw.columns, kind.name)

@@ -28,7 +28,7 @@ import dagster as dg
 
 from pipelines.orchestration.resources import HomeResource
 from reseau.errors import UserError
-from reseau.home import Notifications
+from reseau.settings import Notifications
 
 #: Seconds to wait for the SMTP server at each step (the daemon gives a tick 60 s).
 SMTP_TIMEOUT = 15

@@ -345,7 +345,7 @@ def test_the_workbook_is_held_to_the_home_limits_before_openpyxl_opens_it(di_hom
 
 
 def test_read_directory_takes_the_limits_too(di_home):
-    from reseau.home import Limits
+    from reseau.settings import Limits
 
     folder = di_home.reference / "data-inclusion"
     write_workbook(folder / "dataset.xlsx", STRUCTURES, SERVICES)

@@ -12,7 +12,9 @@ import pytest
 
 from pipelines.ingest.formats import UnreadableFile, decode, read_table
 from pipelines.ingest.landing import ingest_landing, printable
-from reseau.home import Home, HomeError, Limits
+from reseau.errors import HomeError
+from reseau.home import Home
+from reseau.settings import Limits
 from tests.ingest.test_landing import connect
 
 MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

@@ -18,7 +18,7 @@ from pipelines.orchestration.notify import (
     send,
 )
 from pipelines.orchestration.resources import HomeResource
-from reseau.home import Notifications
+from reseau.settings import Notifications
 from tests.conftest import TEST_KEY, copy_tiny_home
 
 SETTINGS = Notifications(smtp_host="127.0.0.1", sender="réseau <reseau@obs.example.org>",

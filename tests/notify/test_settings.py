@@ -6,7 +6,9 @@ import pytest
 
 from pipelines.cli.init_home import SETTINGS
 from pipelines.cli.main import main
-from reseau.home import Home, HomeError, Notifications
+from reseau.errors import HomeError
+from reseau.home import Home
+from reseau.settings import Notifications
 
 VALID = """\
 [notifications]

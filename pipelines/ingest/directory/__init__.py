@@ -15,7 +15,7 @@ vocabulary, are not read), each with a header row of schema field names. Rows wh
 ``__ignore__`` cell is filled (the template's description and example rows) and blank rows are
 skipped; a record without ``source`` takes the workbook's name without ``.xlsx`` (producers
 leave it out: data·inclusion's own validator of the template does not require it). It is held
-to the home's :class:`~reseau.home.Limits` and read through
+to the home's :class:`~reseau.settings.Limits` and read through
 :func:`pipelines.ingest.formats.open_workbook` (size, zip and XML bombs checked before openpyxl
 opens it). A spreadsheet stores codes as numbers and drops their leading zeros, so before
 validation:
@@ -88,7 +88,7 @@ from pipelines.ingest.sectors import (
     read_sector_overrides,
 )
 from reseau.contract import EXTRA_NEED_CODES
-from reseau.home import Limits
+from reseau.settings import Limits
 
 __all__ = ["RAW_SERVICES_SCHEMA", "SERVICES_COLUMNS", "directory_files", "read_directory"]
 
@@ -140,7 +140,7 @@ def read_directory(folder: Path, sectors_file: Path | None = None,
         ``reference/data-inclusion/`` of a home.
     sectors_file : pathlib.Path, optional
         The sector override (``reference/sectors.csv``); ignored when absent.
-    limits : reseau.home.Limits, optional
+    limits : reseau.settings.Limits, optional
         What a workbook may weigh (the home's ``[limits]``); the defaults when not given.
 
     Returns

@@ -11,7 +11,7 @@ from pipelines.ingest.directory.files import Source
 from pipelines.ingest.formats import UnreadableFile, open_workbook, sheet_table
 from reseau.contract import plain
 from reseau.errors import UnusableReference
-from reseau.home import Limits
+from reseau.settings import Limits
 
 # The workbook's sheets, by the name of the files they stand for; the template's column marking
 # its description and example rows.
