@@ -48,3 +48,26 @@ def test_indicator_asset_writes_only_its_partition(tiny_run, tmp_path):
     months = con.execute("select distinct month::varchar from indicators.territory_indicators"
                          ).fetchall()
     assert months == [("2024-06-01",)]
+
+
+def test_one_dbt_model_materialised_alone_builds_only_that_model(tiny_run_copy):
+    # As when a user materialises one model from the UI: the subset path of the dbt assets.
+    from pipelines.orchestration.assets.dbt import build_dbt_assets
+
+    home = tiny_run_copy
+    con = duckdb.connect(str(home.warehouse))
+    con.execute("drop table marts.dim_needs")
+    built_at = con.execute("select count(*) from marts.fct_referrals").fetchone()
+    con.close()
+    warehouse_models = next(a for a in build_dbt_assets() if a.op.name == "warehouse_models")
+    wanted = dg.AssetKey(["marts", "dim_needs"])
+    result = dg.materialize([warehouse_models], selection=[wanted],
+                            resources={"home": HomeResource(path=str(home.root))})
+    assert result.success
+    assert {m.asset_key for m in result.asset_materializations_for_node("warehouse_models")
+            } == {wanted}
+    checks = {c.asset_key for c in result.get_asset_check_evaluations()}
+    assert checks == {wanted}  # its own tests, no other model's
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    assert con.execute("select count(*) from marts.dim_needs").fetchone()[0] == 90
+    assert con.execute("select count(*) from marts.fct_referrals").fetchone() == built_at
