@@ -75,8 +75,10 @@ def test_a_failing_blocking_check_stops_indicators_and_publication(tiny_run_copy
     published = tiny_home.published_warehouse.stat().st_mtime_ns
     con = duckdb.connect(str(tiny_home.warehouse))
     # A pseudonym that escaped re-keying: the warehouse no longer keeps its promise.
+    # A ninth row of an eight-row file (the key of a row read is its file and row number).
     con.execute("insert into raw.referral_rows select * replace ('p-plain' as person_id, "
-                "'X1' as referral_id) from raw.referral_rows where person_id is not null "
+                "'X1' as referral_id, 9 as row_number) from raw.referral_rows "
+                "where person_id is not null "
                 "and file = (select min(file) from raw.referral_rows) limit 1")
     con.execute("update raw.files set rows_read = rows_read + 1 "
                 "where file = (select min(file) from raw.referral_rows)")

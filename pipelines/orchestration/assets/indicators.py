@@ -14,11 +14,15 @@ from reseau_metrics.territory import TerritoryInputs, territory_indicators
 from reseau_metrics.windows import add_months
 
 WINDOWS = (1, 12)
-#: The models the library reads (dbt_project/models/marts/indicator_inputs, with contracts).
+#: The facts the Great Expectations suites check with blocking checks: the indicators depend
+#: on them, so that a failed check stops them (and what is published from them).
+CHECKED_FACTS = [["marts", "fct_referrals"], ["marts", "fct_supports"]]
+#: The models the library reads (dbt_project/models/marts/indicator_inputs, with contracts),
+#: views over those facts.
 INPUTS = [["indicator_inputs", name] for name in (
     "input_referrals", "input_services", "input_conventions", "input_supports",
     "input_need_groups", "input_need_observations", "input_competent_services",
-    "input_territories")]
+    "input_territories")] + CHECKED_FACTS
 
 
 def partition_months(context: dg.AssetExecutionContext) -> list[date]:
@@ -106,11 +110,11 @@ LINK_COLUMNS = [
     name="network_position_values",
     specs=[
         dg.AssetSpec(["indicators", "service_indicators"], group_name="indicators",
-                     deps=[["indicator_inputs", "input_referrals"]],
+                     deps=[["indicator_inputs", "input_referrals"], *CHECKED_FACTS],
                      kinds={"python", "networkx"},
                      description="Per service: volumes, partners, PageRank, betweenness."),
         dg.AssetSpec(["indicators", "link_indicators"], group_name="indicators",
-                     deps=[["indicator_inputs", "input_referrals"]],
+                     deps=[["indicator_inputs", "input_referrals"], *CHECKED_FACTS],
                      kinds={"python", "polars"},
                      description="Per directed pair: volumes, decisions, professionals."),
     ],
