@@ -1,5 +1,7 @@
-{% test key(model, columns) %}
-{#- The model's grain: no row has a null in `columns`, and no two rows share their values. -#}
+{% test key(model, columns, nullable=[]) %}
+{#- The model's grain: no two rows share their values of `columns` (a null counts as a value,
+    as in a group by), and none has a null in a column of `columns` not listed `nullable`. -#}
+{%- set required = columns | reject('in', nullable) | list %}
 with
 
 keys as (
@@ -7,14 +9,16 @@ keys as (
     from {{ model }}
 )
 
+{% if required -%}
 select
     {{ columns | join(', ') }},
     'null in the key' as problem
 from keys
-where {{ columns | join(' is null or ') }} is null
+where {{ required | join(' is null or ') }} is null
 
 union all
 
+{% endif -%}
 select
     {{ columns | join(', ') }},
     'key given ' || count(*) || ' times' as problem
