@@ -16,7 +16,9 @@ __all__ = [
     "SUPPORTER_KINDS", "fold", "plain",
 ]
 
-DBT_PROJECT_FILE = Path(__file__).resolve().parents[1] / "dbt_project" / "dbt_project.yml"
+#: The dbt project (SQL, seeds, vars): where the vocabulary and the registry are written.
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 
 def _vocabulary() -> dict:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from pathlib import Path
+
+from reseau.contract import DBT_PROJECT_DIR
 
 __all__ = [
     "ADDITIVE", "CATALOGUE", "CODES", "COUNTS", "NETWORK_FORMS", "Indicator", "NetworkForm",
@@ -20,7 +21,7 @@ __all__ = [
 ]
 
 #: The dbt project's seeds folder, where both registry files live.
-SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+SEEDS = DBT_PROJECT_DIR / "seeds"
 
 KINDS = ("count", "ratio")
 DIRECTIONS = ("better", "worse", "neutral")

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from reseau.contract import DBT_PROJECT_DIR
 from reseau.home import Home
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 _LOCK = threading.Lock()
 _DONE = object()
 #: dbt's lines worth a line in the run's log (each is an event Dagster stores): what ran,
