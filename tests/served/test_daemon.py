@@ -10,6 +10,7 @@ import re
 import signal
 import time
 import urllib.request
+from pathlib import Path
 
 import duckdb
 import psycopg2
@@ -59,6 +60,16 @@ def wait_for_runs(served, count: int, status: str = "SUCCESS") -> list[dict]:
         time.sleep(2)
     pytest.fail(f"the sensor's run {count} did not end within {TIMEOUT} s "
                 f"({sensor_runs(served)}):\n{served.output()[-5000:]}")
+
+
+def deliver(served, relative: str, text: str, mtime: int) -> None:
+    """Land an export whole, with its final modification time: written and dated beside the
+    home, then renamed into it, so that no sensor tick sees it half-delivered (a tick between
+    writing and dating it would see two deliveries)."""
+    staged = served.root.parent / Path(relative).name
+    staged.write_text(text, encoding="utf-8")
+    os.utime(staged, (mtime, mtime))
+    os.replace(staged, served.root / relative)
 
 
 def published_files(served) -> dict[str, tuple[int, int]]:
@@ -115,11 +126,9 @@ def test_a_delivery_is_published_by_one_sensor_run(served):
     for month in MONTHS:
         assert {f"{month}/indicateurs_departement.csv", f"{month}/indicateurs_region.csv",
                 f"{month}/rapports/region-11.html"} <= set(before)
-    new = served.root / "landing" / "referrals" / "S3" / "S3_2024-06.csv"
-    new.write_text(
-        "referral_id,referral_date,origin_service_id,target_service_id,person_id,needs\n"
-        "x3,2024-06-09,S3,S5,P1,justice\n", encoding="utf-8")
-    os.utime(new, (1_800_000_000, 1_800_000_000))
+    deliver(served, "landing/referrals/S3/S3_2024-06.csv",
+            "referral_id,referral_date,origin_service_id,target_service_id,person_id,needs\n"
+            "x3,2024-06-09,S3,S5,P1,justice\n", 1_800_000_000)
     runs = wait_for_runs(served, 1)
     assert len(runs) == 1  # one run for the delivery
     assert (runs[0]["tags"]["dagster/asset_partition_range_start"],
@@ -151,12 +160,12 @@ def test_the_schedule_runs_in_the_served_instance(served):
 
 def test_a_failed_sensor_run_is_emailed_by_the_daemon(served, smtp):
     (served.root / "reference" / "services.csv").unlink()
-    new = served.root / "landing" / "referrals" / "S1" / "S1_2024-06_v3.csv"
-    new.write_text(
-        "referral_id,referral_date,origin_service_id,target_service_id,person_id,needs\n"
-        "x9,2024-06-20,S1,S3,P2,justice\n", encoding="utf-8")
-    os.utime(new, (1_800_000_100, 1_800_000_100))
-    run = wait_for_runs(served, 2, status="FAILURE")[1]
+    deliver(served, "landing/referrals/S1/S1_2024-06_v3.csv",
+            "referral_id,referral_date,origin_service_id,target_service_id,person_id,needs\n"
+            "x9,2024-06-20,S1,S3,P2,justice\n", 1_800_000_100)
+    runs = wait_for_runs(served, 2, status="FAILURE")
+    assert len(runs) == 2  # one run for the delivery
+    run = runs[1]
     deadline = time.monotonic() + 120  # the failure sensor looks every 30 s
     while not smtp.received() and time.monotonic() < deadline:
         time.sleep(2)
