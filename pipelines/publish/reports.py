@@ -21,8 +21,8 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pipelines.publish.charts import SECTOR_COLOURS, Edge, Node, network_svg
 from pipelines.publish.figures import HEADLINE, indicator_rows, month_label
+from pipelines.publish.network_picture import SECTOR_COLOURS, Edge, Node, network_svg
 from reseau.contract import SECTORS
 from reseau.indicators import NETWORK_FORMS, indicators_of
 

@@ -75,7 +75,7 @@ def test_partnerships_are_shares_of_the_origins_referrals_and_small_links_are_le
     fragile = section(html, "fragiles")
     assert "CCAS Alpha" in fragile and fragile.count("<tr>") == 2  # header and A -> B
     network = section(html, "reseau")
-    assert network.count("<line ") == 2 and network.count("<circle ") == 2
+    assert network.count('<g class="link"') == 2 and network.count("<circle ") == 2
 
 
 def test_neglected_services_by_need_with_small_counts_in_words():
