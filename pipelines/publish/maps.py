@@ -219,14 +219,15 @@ def map_svg(areas: Sequence[Area], label: str, text: Callable[[float], str] | No
     prefix = f"{id_prefix}-"
     scale = MAP_SIZE / max(box[2], box[3])
     width, height = box[2] * scale, box[3] * scale
-    bounds = class_bounds([a.value for a in shown if a.value is not None and not a.suppressed])
+    colour_of, keys = classes([a.value for a in shown if a.value is not None
+                               and not a.suppressed], text)
 
     def fill(area: Area) -> str:
         if area.suppressed:
             return f"url(#{prefix}masked)"
         if area.value is None:
             return f"url(#{prefix}none)"
-        return BLUES[class_of(area.value, bounds)]
+        return colour_of(area.value)
 
     paths, codes = [], []
     for area in shown:
@@ -247,7 +248,7 @@ def map_svg(areas: Sequence[Area], label: str, text: Callable[[float], str] | No
                'dominant-baseline="central" '
                f'fill="#111111" stroke="#ffffff" stroke-width="{2.5 * unit:.3g}" '
                f'paint-order="stroke">{"".join(codes)}</g></svg>')
-    legend, bottom = _legend(bounds, text, prefix, width + 16)
+    legend, bottom = _legend(keys, prefix, width + 16)
     summary = "; ".join(f"{area.name} : {area.text}" for area in shown)
     aria = f"carte par département, {label} : {summary}"
     return ('<svg xmlns="http://www.w3.org/2000/svg" class="map" '
@@ -256,16 +257,29 @@ def map_svg(areas: Sequence[Area], label: str, text: Callable[[float], str] | No
             f"<defs>{_patterns(prefix + 'key-', 1.0)}</defs>{drawing}{legend}</svg>")
 
 
-def _legend(bounds: Sequence[float], text: Callable[[float], str], prefix: str,
-            left: float) -> tuple[str, float]:
-    """The legend at ``left``: one swatch per class with its bounds, then the masked and the
-    not computable swatches, then the source of the outlines; with its bottom."""
-    rows: list[tuple[str, str]] = []
+def classes(values: Sequence[float], text: Callable[[float], str]
+            ) -> tuple[Callable[[float], str], list[tuple[str, str]]]:
+    """The colour of a value, and the legend's rows (colour, words). A few whole numbers (a
+    count of services from 0 to 2) get one class each, spread over the palette; other
+    values get :func:`class_bounds`' equal intervals."""
+    distinct = sorted(set(values))
+    if 1 < len(distinct) <= len(BLUES) and all(float(v).is_integer() for v in distinct):
+        step = (len(BLUES) - 1) / (len(distinct) - 1)
+        palette = {value: BLUES[round(index * step)] for index, value in enumerate(distinct)}
+        return palette.__getitem__, [(palette[value], text(value)) for value in distinct]
+    bounds = class_bounds(values)
     if len(bounds) == 1:
-        rows.append((BLUES[class_of(bounds[0], bounds)], text(bounds[0])))
+        keys = [(BLUES[class_of(bounds[0], bounds)], text(bounds[0]))]
     else:
-        rows += [(colour, f"{text(low)} – {text(high)}")
-                 for colour, low, high in zip(BLUES, bounds, bounds[1:], strict=False)]
+        keys = [(colour, f"{text(low)} – {text(high)}")
+                for colour, low, high in zip(BLUES, bounds, bounds[1:], strict=False)]
+    return (lambda value: BLUES[class_of(value, bounds)]), keys
+
+
+def _legend(keys: Sequence[tuple[str, str]], prefix: str, left: float) -> tuple[str, float]:
+    """The legend at ``left``: one swatch per class with its words, then the masked and the
+    not computable swatches, then the source of the outlines; with its bottom."""
+    rows = list(keys)
     rows += [(f"url(#{prefix}key-masked)", MASKED), (f"url(#{prefix}key-none)", NOT_COMPUTABLE)]
     marks, y = [], 4.0
     for swatch, words in rows:

@@ -10,6 +10,7 @@ from pipelines.publish.maps import (
     Area,
     class_bounds,
     class_of,
+    classes,
     inside,
     map_svg,
     outlines,
@@ -120,3 +121,9 @@ def test_several_maps_on_one_page_have_their_own_pattern_ids():
     assert len(ids[0]) == 4 and not ids[0] & ids[1]
     chosen = parse(map_svg(areas, "un", id_prefix="carte-3"))
     assert fills(chosen)["83"] == "url(#carte-3-masked)"
+
+
+def test_a_few_whole_numbers_get_a_class_each():
+    colour_of, keys = classes([0.0, 2.0, 1.0, 0.0], lambda value: f"{value:.0f}")
+    assert keys == [(BLUES[0], "0"), (BLUES[2], "1"), (BLUES[4], "2")]
+    assert colour_of(2.0) == BLUES[-1]
