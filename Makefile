@@ -6,11 +6,16 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_HOME ?= demo-home
 # The browser tests (reports, Dagster UI) drive Debian's chromium, never a downloaded one.
 CHROMIUM := /usr/bin/chromium
+# The PDF reports' text is read back by poppler's pdftotext in the tests.
+PDFTOTEXT := /usr/bin/pdftotext
+# axe-core, the accessibility checker the report tests run in Chromium (npm registry).
+AXE_VERSION := 4.14.1
+AXE := test-artifacts/axe-core-$(AXE_VERSION)/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The served test (tests/served) starts a throwaway cluster of Debian's PostgreSQL.
 INITDB = $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
-.PHONY: install browser postgresql demo test lint unit bench docs clean
+.PHONY: install browser pdftotext postgresql demo test lint unit bench docs clean
 
 install: $(STAMP)
 
@@ -22,7 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
-demo: install
+demo: install browser
 	$(BIN)/reseau demo --home $(DEMO_HOME)
 
 browser: $(CHROMIUM)
@@ -30,6 +35,18 @@ browser: $(CHROMIUM)
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+pdftotext: $(PDFTOTEXT)
+
+$(PDFTOTEXT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils >/dev/null
+
+$(AXE):
+	@mkdir -p $(dir $(AXE))
+	cd $(dir $(AXE)) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE && \
+	  rm axe-core-$(AXE_VERSION).tgz
 
 postgresql:
 	@test -n "$(INITDB)" || { $(SUDO) apt-get update -qq && \
@@ -46,7 +63,7 @@ lint: install
 # mostly waiting on their runs; the other groups' reports follow the first's.
 E2E := tests/e2e tests/synthetic
 SERVED := tests/served tests/pipeline/test_crash.py tests/pipeline/test_published_warehouse.py
-test: lint browser postgresql
+test: lint browser pdftotext postgresql $(AXE)
 	@mkdir -p test-artifacts
 	@# Parse the dbt project once, so that the groups do not write its manifest at once.
 	@$(BIN)/python -c "from pipelines.orchestration.assets.dbt import ensure_manifest; ensure_manifest()"

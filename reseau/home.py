@@ -17,6 +17,8 @@ from reseau.settings import Limits, Notifications, Orchestration
 DEFAULT_SETTINGS = {
     # Funder-facing disclosure threshold (indicators.md, "Publication to funders").
     "min_cell": 11,
+    # Print each report to PDF beside its HTML, with headless Chromium (pipelines/publish/pdf.py).
+    "pdf_reports": True,
     # Bounds on one delivered file, over the defaults of `Limits` (the `[limits]` table).
     "limits": {},
     # How the daemon runs the home (the `[orchestration]` table, see `Orchestration`).
@@ -51,6 +53,9 @@ class Home:
                 raise HomeError(f"{toml_path} is not valid TOML ({exc}): fix or remove it") from exc
             Limits.from_table(settings["limits"], str(toml_path))  # a bad limit stops here
             Orchestration.from_table(settings["orchestration"], str(toml_path))
+            if not isinstance(settings["pdf_reports"], bool):
+                raise HomeError(f"{toml_path}: pdf_reports = {settings['pdf_reports']!r} is "
+                                "neither true nor false: fix or remove it")
             if "notifications" in settings:
                 Notifications.from_table(settings["notifications"], str(toml_path))
         return cls(root=path, settings=settings)
@@ -113,6 +118,10 @@ class Home:
     @property
     def min_cell(self) -> int:
         return int(self.settings["min_cell"])
+
+    @property
+    def pdf_reports(self) -> bool:
+        return bool(self.settings["pdf_reports"])
 
     @property
     def limits(self) -> Limits:

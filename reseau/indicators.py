@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from reseau.contract import DBT_PROJECT_DIR
 
 __all__ = [
-    "ADDITIVE", "CATALOGUE", "CODES", "COUNTS", "NETWORK_FORMS", "Indicator", "NetworkForm",
-    "SEEDS", "indicators_of",
+    "ADDITIVE", "CATALOGUE", "CODES", "COUNTS", "NETWORK_FORMS", "ORGANISATIONAL", "Indicator",
+    "NetworkForm", "SEEDS", "WILSON", "indicators_of",
 ]
 
 #: The dbt project's seeds folder, where both registry files live.
@@ -25,6 +25,8 @@ SEEDS = DBT_PROJECT_DIR / "seeds"
 
 KINDS = ("count", "ratio")
 DIRECTIONS = ("better", "worse", "neutral")
+BASES = ("people", "organisations")
+INTERVALS = ("wilson", "delta", "order", "none")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,13 @@ class Indicator:
     form: str  #: a ``NetworkForm.form``
     kind: str  #: ``count`` (0 where nothing happened, judged on its value) or ``ratio``
     additive: bool  #: a région's value is the sum of its départements', a window's of its months
+    #: what it counts (a count) or what its denominator counts (a ratio): ``people`` (persons,
+    #: referrals, supports: under disclosure control) or ``organisations`` (services,
+    #: conventions, links, service-need pairs: published as they are)
+    base: str
+    #: its 95% interval (``reseau_metrics.intervals``): ``wilson`` (a share), ``delta`` (the
+    #: HHI and its inverse), ``order`` (a median), ``none`` (a count)
+    interval: str
     label_fr: str
     label_en: str
     unit: str
@@ -72,16 +81,24 @@ def _catalogue(forms: tuple[NetworkForm, ...]) -> tuple[Indicator, ...]:
         code = row["indicator"]
         if row["form"] not in known or row["kind"] not in KINDS \
                 or row["additive"] not in ("true", "false") \
+                or row["base"] not in BASES or row["interval"] not in INTERVALS \
                 or row["higher_is"] not in DIRECTIONS:
             raise ValueError(f"indicator_catalogue_entries.csv: row {code!r} has an unknown "
-                             "form, kind, additive or higher_is")
+                             "form, kind, additive, base, interval or higher_is")
         entries.append(Indicator(
             code=code, form=row["form"], kind=row["kind"], additive=row["additive"] == "true",
-            label_fr=row["label_fr"], label_en=row["label_en"], unit=row["unit"],
-            definition=row["definition"], higher_is=row["higher_is"],
+            base=row["base"], interval=row["interval"], label_fr=row["label_fr"],
+            label_en=row["label_en"], unit=row["unit"], definition=row["definition"],
+            higher_is=row["higher_is"],
             seed_passage=row["seed_passage"]))
     if additive_ratios := [e.code for e in entries if e.additive and e.kind != "count"]:
         raise ValueError(f"indicator_catalogue_entries.csv: only counts add up: {additive_ratios}")
+    if counted := [e.code for e in entries if (e.kind == "count") != (e.interval == "none")]:
+        raise ValueError("indicator_catalogue_entries.csv: counts have no interval, ratios "
+                         f"have one: {counted}")
+    if additive_bodies := [e.code for e in entries if e.additive and e.base != "people"]:
+        raise ValueError("indicator_catalogue_entries.csv: additive counts are counts of "
+                         f"people, under disclosure control: {additive_bodies}")
     return tuple(entries)
 
 
@@ -96,6 +113,12 @@ COUNTS = tuple(entry.code for entry in CATALOGUE if entry.kind == "count")
 #: Counts whose région value is the sum of its départements' and a window's the sum of its
 #: months': protected by secondary suppression and published for whole 12-month windows.
 ADDITIVE = tuple(entry.code for entry in CATALOGUE if entry.additive)
+
+#: Indicators about organisations (services, conventions, links between services,
+#: service-need pairs), published as they are: disclosure control protects people.
+ORGANISATIONAL = tuple(entry.code for entry in CATALOGUE if entry.base == "organisations")
+#: Ratios whose interval is Wilson's, on their numerator and denominator.
+WILSON = tuple(entry.code for entry in CATALOGUE if entry.interval == "wilson")
 
 
 def indicators_of(form: str) -> tuple[str, ...]:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from reseau_metrics.intervals import median_ranks
+
 __all__ = ["hhi", "top_share", "origin_hhi_median"]
 
 
@@ -39,7 +41,8 @@ def hhi(
     Returns
     -------
     polars.DataFrame
-        ``by``, ``hhi`` (null when ``N = 0``) and ``total`` (``N``).
+        ``by``, ``hhi`` (null when ``N = 0``), ``cubes`` (``Σ_i (n_i / N)³``, for its
+        interval: :func:`reseau_metrics.intervals.hhi_interval`) and ``total`` (``N``).
 
     Notes
     -----
@@ -62,6 +65,9 @@ def hhi(
         .then((pl.col("_n").cast(pl.Int64) ** 2).sum()
               / pl.col("total").first().cast(pl.Float64) ** 2)
         .alias("hhi"),
+        pl.when(pl.col("total").first() > 0)
+        .then((pl.col("_n").cast(pl.Float64) / pl.col("total").first()).pow(3).sum())
+        .alias("cubes"),
         pl.col("total").first(),
     )
 
@@ -109,8 +115,11 @@ def origin_hhi_median(
     Each origin ``o`` has ``HHI_o = Σ_t (n_{o,t} / n_o)²`` over its targets; the median over
     qualifying origins says how narrow a typical service's own address book is.
 
-    Returns ``by``, ``origin_hhi_median`` (null when no origin qualifies) and ``origins``
-    (the number that qualify). Groups with no qualifying origin are still returned.
+    Returns ``by``, ``origin_hhi_median`` (null when no origin qualifies), ``origins`` (the
+    number that qualify), and ``ci_low`` and ``ci_high``, the order statistics of the
+    origins' HHIs that bound the median's 95% interval
+    (:func:`reseau_metrics.intervals.median_ranks`). Groups with no qualifying origin are
+    still returned.
 
     Notes
     -----
@@ -131,8 +140,12 @@ def origin_hhi_median(
     qualifying = per_origin.filter(pl.col("total") >= min_count)
     groups = counts.select(by).unique()
     medians = qualifying.group_by(by).agg(
-        pl.col("hhi").median().alias("origin_hhi_median"), pl.len().alias("origins")
+        pl.col("hhi").median().alias("origin_hhi_median"), pl.len().alias("origins"),
+        pl.col("hhi").sort().alias("_sorted"),
     )
+    low, high = median_ranks(pl.col("origins"))
     return groups.join(medians, on=list(by), how="left").with_columns(
-        pl.col("origins").fill_null(0)
-    )
+        pl.col("_sorted").list.get(low).alias("ci_low"),
+        pl.col("_sorted").list.get(high).alias("ci_high"),
+        pl.col("origins").fill_null(0),
+    ).drop("_sorted")

@@ -1,51 +1,55 @@
 """Statistical disclosure control of the funder-facing files.
 
-Rule (indicators.md, "Publication to funders: statistical disclosure control"): funder-facing
-files never show a count below ``min_cell`` (default 11); a count below it is suppressed, and
-so is a ratio whose denominator is below it. Where a suppressed cell could be recomputed
-from a published total (départements of a région), the next smallest cell of that group is
-suppressed too. Suppressed cells are empty with a flag, never 0. The analysts' warehouse
-(``marts.territory_indicators``) keeps exact values: only the publication goes through
-:func:`suppress`.
+Rule (indicators.md, "Publication to funders: statistical disclosure control", revised):
+funder-facing files never show a count of people below ``min_cell`` (default 11); such a
+count is suppressed, and so is a ratio whose denominator (a count of people) is below it.
+Where a suppressed cell could be recomputed from a published total (départements of a
+région), the next smallest cell of that group is suppressed too. Suppressed cells are empty
+with a flag, never 0. Counts of organisations (services, conventions, links between
+services) and ratios over organisations are published as they are: they describe public and
+associative bodies, and making the bypassed services visible is what réseau is for. The
+analysts' warehouse (``marts.territory_indicators``) keeps exact values: only the
+publication goes through :func:`suppress`.
 
 How the rule is read, decision by decision:
 
+0. **People or organisations**: the registry's ``base`` (``reseau.indicators.ORGANISATIONAL``)
+   says which indicators rest on organisations: ``neglected_services``,
+   ``dormant_conventions``, ``ruptured_links`` and the ratios over services, pairs of
+   services or service-need pairs (``neglected_share``, ``reciprocity``, ``link_stability``,
+   ``fragile_link_share``, ``origin_hhi_median``). They are never suppressed, zero
+   included: 0 neglected services is a finding, and no person can be recognised in it. The
+   rules below apply to the other indicators, which rest on people.
 1. **Counts** are the indicators of kind ``count`` in the registry (``reseau.indicators.COUNTS``),
    the indicators whose catalogue unit is a number of things (orientations, personnes,
-   services, conventions, mobilisations, liens). ``effective_targets`` has the unit
-   "services" but is ``1 / hhi_targets``, a real number, not a count of anything: it is a
-   ratio whose denominator is the referrals it rests on. A count is judged on its value
-   alone; its denominator column (the active conventions of ``dormant_conventions``, the
-   carried links of ``ruptured_links``) is not shown and plays no part.
+   mobilisations). ``effective_targets`` has the unit "services" but is ``1 / hhi_targets``,
+   a real number, not a count of anything: it is a ratio whose denominator is the referrals
+   it rests on. A count is judged on its value alone.
 2. **Zero counts are suppressed.** The spec says never to show a count below ``min_cell``,
    and 0 is below it. Publishing zeros would also make "suppressed" mean "between 1 and
    ``min_cell - 1``", which is itself a disclosure. Every count of the library is 0, not
    null, where nothing happened, so the zero rows are real and are flagged like the others.
 3. **Ratios** are every other code (shares, indices, medians, ``effective_targets``): each
-   is judged on its ``denominator`` column, whatever its value. Every non-count indicator
-   of the registry carries one (referrals for the concentration and referral shares,
-   qualifying origins for ``origin_hhi_median``, eligible pairs for ``neglected_share``,
-   linked pairs for ``reciprocity``, decided referrals for ``acceptance_rate``, the union of
-   pairs for ``link_stability``, supports or persons for the Form 1 shares, pairs with a
-   known professional for ``fragile_link_share``). A ratio with a **null denominator** is
+   is judged on its ``denominator`` column, whatever its value. Every ratio of the registry
+   that rests on people carries one (referrals for the concentration and referral shares,
+   decided referrals for ``acceptance_rate``, supports or persons for the Form 1 shares).
+   A ratio with a **null denominator** is
    suppressed: an empty base (a territory with no referral at all) is a base of 0, and a
    figure whose base is unknown cannot be shown to rest on ``min_cell`` cases. An indicator
    with no denominator concept that is not declared a count is therefore never published:
    declare it in ``counts`` (judged on its value) or give it a denominator. Numerators are
    not tested: the spec speaks of denominators only.
 4. **A null value that no rule catches stays null and unflagged** (e.g. ``link_stability``
-   when the previous window reaches before the data, on a base of ``min_cell`` or more):
-   nothing is shown, so nothing is hidden.
+   when the previous window reaches before the data): nothing is shown, so nothing is
+   hidden.
 5. **Secondary suppression** applies to the additive counts (``additive`` in the registry):
    ``referrals`` and ``supports``. Each referral and each support sits in at most one
    département (none when its postcode's communes lie in two départements: it then counts
    for the région only), so a région's value is at least the sum of its départements' values
    and a single hidden département is at most the région minus the published ones. The
-   other counts are not additive and are left to the primary rule: ``persons`` (a person
-   referred in two départements is one person of the région), ``neglected_services``
-   (expectations are computed per territory), ``dormant_conventions`` (a convention between
-   two départements counts in both) and ``ruptured_links`` (a pair seen in two départements
-   is one pair of the région). Ratios are not sums of their parts.
+   other count of people, ``persons``, is not additive (a person referred in two
+   départements is one person of the région) and is left to the primary rule. Ratios are
+   not sums of their parts.
 6. A **group** is (région, month, window, indicator), its départements read from
    ``territories`` (``parent_code``, as in ``marts.dim_territories``). A group is looked at
    only when its région total is published (present, not null, not suppressed). When
@@ -64,10 +68,11 @@ How the rule is read, decision by decision:
    primary rule only. One pass suffices: groups are disjoint, each secondary cell brings
    its group to two hidden départements (or removes its total), and suppressing a région
    total removes a constraint rather than adding one.
-9. A suppressed row has ``value``, ``numerator`` and ``denominator`` set to null (the
-   numerator of a count is the count). Published rows keep their numerator and denominator
-   for the analysts: the funder files publish ``value`` and ``suppressed`` only
-   (interfaces.md, "Funders"), never the parts, whose numerators may be small.
+9. A suppressed row has ``value``, ``numerator``, ``denominator`` and its interval
+   (``ci_low``, ``ci_high``, when the frame has them) set to null (the numerator of a count
+   is the count; an interval brackets the value). Published rows keep their parts for the
+   analysts: the funder files publish ``value``, its interval and ``suppressed`` only
+   (interfaces.md, "Funders"), never the parts.
 10. Rows already flagged by an earlier pass (columns ``suppressed`` and ``suppression`` in
     the input) stay suppressed with their reason, so that :func:`suppress` is idempotent.
 
@@ -91,7 +96,7 @@ from datetime import date
 
 import polars as pl
 
-from reseau.indicators import ADDITIVE, COUNTS
+from reseau.indicators import ADDITIVE, COUNTS, ORGANISATIONAL
 
 __all__ = ["MIN_CELL", "SUM_WINDOW", "SUPPRESSION_REASONS", "suppress"]
 
@@ -105,6 +110,8 @@ SUM_WINDOW = 12
 SUPPRESSION_REASONS = ("primary", "secondary", "window")
 
 _GROUP = ["_region", "month", "window_months", "indicator"]
+#: What a suppressed row loses: its value and everything it could be recomputed from.
+_HIDDEN = ("value", "numerator", "denominator", "ci_low", "ci_high")
 
 
 def _prior(indicators: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
@@ -156,6 +163,7 @@ def suppress(
     min_cell: int = MIN_CELL,
     counts: Iterable[str] = COUNTS,
     additive: Iterable[str] = ADDITIVE,
+    organisational: Iterable[str] = ORGANISATIONAL,
     first_months: Mapping[str, date] | None = None,
 ) -> pl.DataFrame:
     """Apply primary and secondary suppression to the long territory indicators.
@@ -180,6 +188,9 @@ def suppress(
         Counts whose région value is the sum of its départements' values, protected by
         secondary suppression, and published for ``SUM_WINDOW`` months only. Must be a
         subset of ``counts``.
+    organisational
+        Codes that count organisations, or whose denominator does: published as they are.
+        None of them may be ``additive``.
     first_months
         First month with data of each additive count (e.g. the first month of
         ``fct_referrals`` for ``referrals``): a window starting before it is withheld. None
@@ -196,19 +207,20 @@ def suppress(
     Raises
     ------
     ValueError
-        If ``min_cell < 1`` or an ``additive`` code is not in ``counts``.
+        If ``min_cell < 1``, or an ``additive`` code is not in ``counts`` or is in
+        ``organisational``.
 
     Notes
     -----
-    indicators.md, "Publication to funders": « never show a count below ``min_cell`` [...]
-    A count below it is suppressed, and so is a ratio whose denominator is below it.
-    Secondary suppression: where a suppressed cell could be recomputed from a published
-    total (départements of a région), the next smallest cell of that group is suppressed
-    too. Suppressed cells are empty with a flag, never 0. » The module docstring lists how
-    each case is read: zero counts are suppressed, ratios with a null denominator are
-    suppressed, secondary suppression covers ``referrals`` and ``supports`` only and falls
-    back on the région total when no other département is published, and these two are
-    published for whole 12-month windows only.
+    indicators.md, "Publication to funders": « Funder-facing files never show a count of
+    people below ``min_cell`` [...] a count below ``min_cell`` is suppressed, and so is such
+    a ratio whose denominator is below it. Secondary suppression [...] Counts of
+    organisations are not counts of people and are published as they are. » The module
+    docstring lists how each case is read: organisations are published, zero counts of
+    people are suppressed, ratios with a null denominator are suppressed, secondary
+    suppression covers ``referrals`` and ``supports`` only and falls back on the région
+    total when no other département is published, and these two are published for whole
+    12-month windows only.
 
     Examples
     --------
@@ -234,9 +246,11 @@ def suppress(
     """
     if min_cell < 1:
         raise ValueError(f"min_cell must be at least 1, not {min_cell}")
-    counts, additive = list(counts), list(additive)
+    counts, additive, organisational = list(counts), list(additive), list(organisational)
     if not_counts := sorted(set(additive) - set(counts)):
         raise ValueError(f"additive indicators must be counts: {not_counts}")
+    if bodies := sorted(set(additive) & set(organisational)):
+        raise ValueError(f"additive indicators must be counts of people: {bodies}")
 
     prior_flag, prior_reason = _prior(indicators)
     first = pl.col("indicator").replace_strict(
@@ -246,7 +260,8 @@ def suppress(
         (pl.col("window_months") != SUM_WINDOW) | (window_start < first).fill_null(False))
     is_count = pl.col("indicator").is_in(counts)
     below = (
-        pl.when(is_count).then((pl.col("value") < min_cell).fill_null(False))
+        pl.when(pl.col("indicator").is_in(organisational)).then(False)
+        .when(is_count).then((pl.col("value") < min_cell).fill_null(False))
         .otherwise(pl.col("denominator").is_null() | (pl.col("denominator") < min_cell))
     )
     frame = indicators.with_row_index("_row").with_columns(
@@ -266,5 +281,5 @@ def suppress(
         hidden.alias("suppressed"),
     ).with_columns(
         pl.when(~pl.col("suppressed")).then(pl.col(name)).alias(name)
-        for name in ("value", "numerator", "denominator")
+        for name in _HIDDEN if name in indicators.columns
     ).select(*columns, "suppressed", "suppression")

@@ -17,7 +17,7 @@ LEVELS: Mapping[str, str] = {
 #: Columns of ``marts.territory_indicators`` (interfaces.md).
 INDICATOR_COLUMNS = [
     "territory_level", "territory_code", "month", "window_months",
-    "indicator", "value", "numerator", "denominator",
+    "indicator", "value", "numerator", "denominator", "ci_low", "ci_high",
 ]
 
 TERRITORY_KEYS = ["territory_level", "territory_code", "month", "window_months"]
@@ -74,8 +74,10 @@ def as_indicator(
     value: pl.Expr,
     numerator: pl.Expr | None = None,
     denominator: pl.Expr | None = None,
+    interval: tuple[pl.Expr, pl.Expr] | None = None,
 ) -> pl.DataFrame:
-    """Select ``by`` plus the long columns ``indicator, value, numerator, denominator``.
+    """Select ``by`` plus the long columns ``indicator, value, numerator, denominator,
+    ci_low, ci_high``.
 
     Parameters
     ----------
@@ -88,11 +90,17 @@ def as_indicator(
     value, numerator, denominator
         Expressions over ``frame``; a missing numerator or denominator is null (an
         indicator that is not a ratio).
+    interval
+        The ends of the value's 95% interval (:mod:`reseau_metrics.intervals`), when it is
+        not Wilson's on the numerator and denominator, which
+        :func:`reseau_metrics.territory.territory_indicators` adds to every share; null
+        otherwise.
 
     Returns
     -------
     polars.DataFrame
-        ``by``, ``indicator``, and ``value``, ``numerator``, ``denominator`` as Float64.
+        ``by``, ``indicator``, and ``value``, ``numerator``, ``denominator``, ``ci_low``,
+        ``ci_high`` as Float64.
 
     Notes
     -----
@@ -105,13 +113,16 @@ def as_indicator(
     >>> shares = pl.DataFrame({"territory_code": ["35"], "kept": [3], "all": [4]})
     >>> as_indicator(shares, ["territory_code"], "link_stability",
     ...              pl.col("kept") / pl.col("all"), pl.col("kept"), pl.col("all")).row(0)
-    ('35', 'link_stability', 0.75, 3.0, 4.0)
+    ('35', 'link_stability', 0.75, 3.0, 4.0, None, None)
     """
     null = pl.lit(None, dtype=pl.Float64)
+    low, high = interval or (null, null)
     return frame.select(
         *by,
         pl.lit(code).alias("indicator"),
         value.cast(pl.Float64).alias("value"),
         (null if numerator is None else numerator.cast(pl.Float64)).alias("numerator"),
         (null if denominator is None else denominator.cast(pl.Float64)).alias("denominator"),
+        low.cast(pl.Float64).alias("ci_low"),
+        high.cast(pl.Float64).alias("ci_high"),
     )

@@ -9,12 +9,26 @@ The null model (indicators.md, "Neglected services"): for each referral ``r`` an
 the competent set ``C(r, n)`` is the services active in the window, other than the origin,
 whose competences match ``n`` and which serve the referral's territory commune; each
 ``s ∈ C(r, n)`` is *expected* ``cap_s / Σ cap`` of that referral.
+
+Eligibility (``expected ≥ 3``) is decided in exact arithmetic. The sums are computed in floats,
+vectorised, and shares adding up to exactly 3 can come out just below it (seventeen communes
+where a service has capacity 3 of 17 give 2.9999999999999996). A pair whose float sum lies
+within a bound of the float error of the threshold is therefore summed again with
+:class:`fractions.Fraction`, and the ``expected`` published for it is the exact sum rounded to
+the nearest float, or down to the float just below the threshold where the exact sum is below
+it, so that ``expected >= min_expected`` in floats is the exact comparison. Capacities are
+positive decimal numbers (data contract, "The directory of services") that the warehouse holds
+as doubles; each is read back as the shortest decimal that round-trips (``repr``), which is
+the number as written for up to 15 significant digits (``0.3`` is 3/10, not the double nearest
+to it). Every other pair keeps its float sum unchanged.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from fractions import Fraction
 
 import polars as pl
 from scipy.stats import poisson
@@ -23,11 +37,18 @@ from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, stack_levels
 from reseau_metrics.windows import per_window
 
 __all__ = ["expected_solicitations", "observed_solicitations", "unjudged_services",
-           "classify_pairs", "neglect_indicators", "PAIR_KEYS"]
+           "classify_pairs", "neglect_indicators", "PAIR_KEYS", "MIN_EXPECTED"]
 
 PAIR_KEYS = [*TERRITORY_KEYS, "service_id", "need"]
 _GROUP = ["territory_commune", "origin_service_id", "need"]
 _NOTHING = 1e-9  # below this, an expectation is rounding error of the subtraction above
+#: A pair is eligible when it expects at least this many referrals (indicators.md).
+MIN_EXPECTED = 3.0
+# A float sum nearer the threshold than this times its magnitude is summed again exactly: the
+# float error is a few ulps (2.2e-16) of the magnitude per term summed, so this covers sums of
+# billions of terms.
+_NEAR = 1e-6
+_PAIR = ["territory_level", "territory_code", "service_id", "need"]
 
 
 def expected_solicitations(
@@ -36,6 +57,7 @@ def expected_solicitations(
     ends: Iterable[date],
     windows: Sequence[int] = (1, 12),
     levels: Mapping[str, str] = LEVELS,
+    min_expected: float = MIN_EXPECTED,
 ) -> pl.DataFrame:
     """``expected(s, n)`` per territory and window, spreading referrals by capacity.
 
@@ -49,6 +71,9 @@ def expected_solicitations(
         a need in a commune (matching competences, serving the commune).
     ends, windows
         The windows to compute (end months and lengths).
+    min_expected
+        The eligibility threshold :func:`classify_pairs` will apply: pairs near it are
+        summed exactly, so that the float comparison with it is exact.
 
     Returns
     -------
@@ -60,6 +85,12 @@ def expected_solicitations(
     -----
     Grouping before expanding keeps the join small: one row per (commune, origin, need) and
     window, not per referral. A referral whose competent set is empty expects nothing.
+
+    Each group's weight ``N/D`` is off by a few ulps of ``N·total/D²`` (``D`` is a
+    difference), so ``cap_s`` times the sum of those over the cell, summed over the cells of
+    a pair, is the magnitude its float error is a few ulps of per term. A pair whose float
+    sum is within ``_NEAR`` times that magnitude of ``min_expected`` is summed again exactly
+    (module docstring).
 
     Examples
     --------
@@ -99,24 +130,96 @@ def expected_solicitations(
                 (pl.col("total") - pl.col("origin_capacity").fill_null(0.0)).alias("denominator"))
             .filter(pl.col("denominator") > 0)
             .with_columns((pl.col("referrals") / pl.col("denominator")).alias("weight"))
+            .with_columns((pl.col("weight") * pl.col("total") / pl.col("denominator"))
+                          .alias("magnitude"))
         )
-        per_cell = weighted.group_by(*cell, *level_columns).agg(pl.col("weight").sum())
+        per_cell = weighted.group_by(*cell, *level_columns).agg(
+            pl.col("weight").sum(), pl.col("magnitude").sum())
         own = weighted.group_by(*cell, "origin_service_id").agg(pl.col("weight").sum().alias("own"))
         shares = (
             per_cell.join(active, left_on=cell, right_on=["commune", "need"])
             .join(own, how="left", left_on=[*cell, "service_id"],
                   right_on=[*cell, "origin_service_id"])
             .with_columns((pl.col("capacity") * (pl.col("weight") - pl.col("own").fill_null(0.0)))
-                          .alias("expected"))
+                          .alias("expected"),
+                          (pl.col("capacity") * pl.col("magnitude")).alias("magnitude"))
             .filter(pl.col("expected") > _NOTHING)
         )
-        return (
-            stack_levels(shares.select(*level_columns, "service_id", "need", "expected"), levels)
-            .group_by("territory_level", "territory_code", "service_id", "need")
-            .agg(pl.col("expected").sum())
+        sums = (
+            stack_levels(shares.select(*level_columns, "service_id", "need", "expected",
+                                       "magnitude"), levels)
+            .group_by(_PAIR).agg(pl.col("expected").sum(), pl.col("magnitude").sum())
         )
+        near = sums.filter((pl.col("expected") - min_expected).abs()
+                           <= _NEAR * pl.col("magnitude"))
+        if near.is_empty():
+            return sums.drop("magnitude")
+        # The groups behind the pairs near the threshold, one row per service they expect.
+        terms = stack_levels(
+            weighted.select(*level_columns, *cell, "origin_service_id", "referrals")
+            .join(active.select("commune", "need", "service_id"), left_on=cell,
+                  right_on=["commune", "need"])
+            .filter(pl.col("service_id") != pl.col("origin_service_id")), levels,
+        ).join(near, on=_PAIR, how="semi")
+        cells = active.join(terms, left_on=["commune", "need"], right_on=cell, how="semi")
+        exact = _exact_sums(terms, cells, min_expected)
+        return sums.join(exact, on=_PAIR, how="left").select(
+            *_PAIR, pl.coalesce("exact", "expected").alias("expected"))
 
     return per_window(need_groups, ends, windows, spread).select(*PAIR_KEYS, "expected")
+
+
+def _exact_sums(terms: pl.DataFrame, cells: pl.DataFrame, min_expected: float) -> pl.DataFrame:
+    """``expected`` of a few pairs summed with fractions, as the float that compares with
+    ``min_expected`` as the exact sum does.
+
+    Parameters
+    ----------
+    terms
+        One row per group and competent service of it other than its origin: ``_PAIR``,
+        ``territory_commune``, ``origin_service_id`` and ``referrals``.
+    cells
+        ``commune, need, service_id, capacity``: the active competent services of the cells
+        of ``terms``, from which each group's denominator is summed.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``_PAIR`` and ``exact``: the exact sum rounded to the nearest float, or to the float
+        just below ``min_expected`` where it is below ``min_expected`` but rounds to it.
+
+    Examples
+    --------
+    Seventeen communes, one referral each, where ``a`` has capacity 3 of 17: exactly 3,
+    where the float sum gives 2.9999999999999996.
+
+    >>> terms = pl.DataFrame({"territory_level": "departement", "territory_code": "d",
+    ...     "service_id": "a", "need": "h", "territory_commune": [str(i) for i in range(17)],
+    ...     "origin_service_id": "o", "referrals": 1})
+    >>> cells = pl.DataFrame({"commune": [str(i) for i in range(17)] * 2, "need": "h",
+    ...     "service_id": ["a"] * 17 + ["b"] * 17, "capacity": [3.0] * 17 + [14.0] * 17})
+    >>> _exact_sums(terms, cells, 3.0)["exact"].to_list()
+    [3.0]
+    """
+    capacities: dict[tuple[str, str], dict[str, Fraction]] = {}
+    for commune, need, service, capacity in cells.select(
+            "commune", "need", "service_id", "capacity").iter_rows():
+        # repr is the shortest decimal that round-trips: the capacity as written.
+        capacities.setdefault((commune, need), {})[service] = Fraction(repr(capacity))
+    totals = {cell: sum(services.values(), Fraction(0)) for cell, services in capacities.items()}
+    sums: dict[tuple[str, str, str, str], Fraction] = {}
+    for level, code, service, need, commune, origin, referrals in terms.select(
+            *_PAIR, "territory_commune", "origin_service_id", "referrals").iter_rows():
+        cell = capacities[(commune, need)]
+        share = referrals * cell[service] / (totals[(commune, need)] - cell.get(origin, 0))
+        pair = (level, code, service, need)
+        sums[pair] = sums.get(pair, Fraction(0)) + share
+    threshold = Fraction(min_expected)
+    below = math.nextafter(min_expected, -math.inf)
+    rows = [(*pair, below if value < threshold and float(value) >= min_expected
+             else float(value)) for pair, value in sums.items()]
+    return pl.DataFrame(rows, schema={**terms.select(_PAIR).schema, "exact": pl.Float64},
+                        orient="row")
 
 
 def observed_solicitations(
@@ -196,7 +299,7 @@ def unjudged_services(
 def classify_pairs(
     expected: pl.DataFrame,
     observed: pl.DataFrame,
-    min_expected: float = 3.0,
+    min_expected: float = MIN_EXPECTED,
     alpha: float = 0.01,
     unjudged: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
@@ -207,7 +310,8 @@ def classify_pairs(
     *under_solicited* when ``observed > 0`` and the Poisson lower tail
     ``P(X <= observed | expected) < alpha``. The pairs of a service of ``unjudged``
     (:func:`unjudged_services`) in that territory and window are neither eligible nor
-    classified.
+    classified. The comparison with ``min_expected`` is exact for an ``expected`` from
+    :func:`expected_solicitations` given the same threshold (see there).
 
     Returns
     -------

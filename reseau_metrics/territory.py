@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from reseau.indicators import CODES, COUNTS
+from reseau.indicators import CODES, COUNTS, WILSON
 from reseau_metrics import forms
 from reseau_metrics.concentration import hhi, origin_hhi_median, top_share
 from reseau_metrics.frames import (
@@ -18,6 +18,7 @@ from reseau_metrics.frames import (
     TERRITORY_KEYS,
     as_indicator,
 )
+from reseau_metrics.intervals import hhi_interval, wilson
 from reseau_metrics.mission import out_of_mission_rate
 from reseau_metrics.neglect import (
     PAIR_KEYS,
@@ -82,8 +83,12 @@ def _complete(values: pl.DataFrame, territories: pl.DataFrame, ends, windows, co
     keys = [*TERRITORY_KEYS, "indicator"]
     completed = grid.join(values, on=keys, how="left")
     is_count = pl.col("indicator").is_in(COUNTS)
+    shares = pl.col("indicator").is_in(WILSON) & pl.col("value").is_not_null()
+    low, high = wilson(pl.col("numerator"), pl.col("denominator"))
     return completed.with_columns(
-        pl.when(is_count).then(pl.col("value").fill_null(0.0)).otherwise(pl.col("value"))
+        pl.when(is_count).then(pl.col("value").fill_null(0.0)).otherwise(pl.col("value")),
+        pl.when(shares).then(low).otherwise(pl.col("ci_low")).alias("ci_low"),
+        pl.when(shares).then(high).otherwise(pl.col("ci_high")).alias("ci_high"),
     ).select(INDICATOR_COLUMNS)
 
 
@@ -96,7 +101,9 @@ def territory_indicators(
 
     Every territory of ``inputs.territories`` gets every indicator of the registry
     (``reseau.indicators.CODES``) for every window: counts are 0 where nothing happened,
-    ratios null where their denominator is empty.
+    ratios null where their denominator is empty. Every ratio with a value has its 95%
+    interval (``ci_low``, ``ci_high``; the registry's ``interval`` says which, and
+    :mod:`reseau_metrics.intervals` why).
 
     Returns
     -------
@@ -109,6 +116,7 @@ def territory_indicators(
     pairs = windowed_pairs(counts, ends, windows)
     per_target = pairs.group_by(*by, "target_service_id").agg(pl.col("referrals").sum())
     concentration = hhi(per_target, by, "target_service_id")
+    hhi_band = hhi_interval(pl.col("hhi"), pl.col("cubes"), pl.col("total"))
     top3 = top_share(per_target, by, "target_service_id", k=3)
     origins = origin_hhi_median(pairs, by, "origin_service_id", "target_service_id")
     oom = out_of_mission_rate(pairs, by, count="mission_known")
@@ -130,13 +138,15 @@ def territory_indicators(
             as_indicator(totals, by, "referrals", pl.col("total"), pl.col("total")),
             as_indicator(persons, by, "persons", pl.col("distinct"), pl.col("distinct")),
             as_indicator(concentration, by, "hhi_targets", pl.col("hhi"),
-                         denominator=pl.col("total")),
+                         denominator=pl.col("total"), interval=hhi_band),
             as_indicator(concentration, by, "effective_targets", 1 / pl.col("hhi"),
-                         denominator=pl.col("total")),
+                         denominator=pl.col("total"),
+                         interval=(1 / hhi_band[1], 1 / hhi_band[0])),
             as_indicator(top3, by, "top3_target_share", pl.col("top_share"), pl.col("top"),
                          pl.col("total")),
             as_indicator(origins, by, "origin_hhi_median", pl.col("origin_hhi_median"),
-                         denominator=pl.col("origins")),
+                         denominator=pl.col("origins"),
+                         interval=(pl.col("ci_low"), pl.col("ci_high"))),
             as_indicator(oom, by, "out_of_mission_rate", pl.col("rate"),
                          pl.col("out_of_mission"), pl.col("total")),
             as_indicator(neglect, by, "neglected_share", pl.col("neglected_share"),

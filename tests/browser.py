@@ -56,3 +56,30 @@ def watch(page) -> Watched:
             and watched.errors.append(f"request failed: {request.url} {request.failure}"))
     page.on("request", lambda request: watched.requests.append(request.url))
     return watched
+
+
+#: axe-core, fetched from the npm registry by `make test` (Makefile, AXE_VERSION).
+AXE = sorted(ARTIFACTS.glob("axe-core-*/axe.min.js"))
+#: The rules of WCAG 2.1 A and AA, which RGAA 4 follows.
+WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(browser, url: str) -> list[str]:
+    """What axe-core finds against WCAG 2.1 AA on the page at ``url``: one line per rule
+    broken, with the first elements that break it. The page is opened with its
+    Content-Security-Policy bypassed, since axe is a script and the reports forbid any."""
+    if not AXE:
+        pytest.fail("axe-core is missing: `make test` fetches it from the npm registry "
+                    f"into {ARTIFACTS}/axe-core-<version>/")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        page.add_script_tag(path=str(AXE[-1]))
+        result = page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag',
+            values: tags}}).then(r => r.violations.map(v => v.id + ' (' + v.impact + '): '
+            + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))""",
+                               WCAG21_AA)
+    finally:
+        context.close()
+    return result

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import settings
 
 from reseau.home import Home
 
@@ -13,6 +14,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TEST_KEY = "reseau-test-key"
 #: The generated region of the generator's and the end-to-end tests.
 REGION = {"referrals": 20_000, "months": 24, "seed": 7, "end_month": "2026-10"}
+# The test groups share two cores: an example's time says nothing of the code, so
+# hypothesis does not time them (its 200 ms deadline failed under load).
+settings.register_profile("reseau", deadline=None)
+settings.load_profile("reseau")
+
 # Deliveries happen in file-name order within the tiny home (see its README).
 DELIVERY_EPOCH = 1_720_000_000
 

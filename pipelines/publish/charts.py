@@ -52,6 +52,10 @@ def trend_svg(points: Sequence[tuple[date, float | None, bool]],
     axis = (f'<text x="{pad}" y="{height - 2}">{points[0][0]:%m/%y}</text>'
             f'<text x="{width - pad}" y="{height - 2}" text-anchor="end">'
             f"{points[-1][0]:%m/%y}</text>") if points else ""
+    shown = [(month, value) for month, value, _ in points if value is not None]
+    summary = (f" : {escape(text(shown[0][1]))} en {shown[0][0]:%m/%Y}, "
+               f"{escape(text(shown[-1][1]))} en {shown[-1][0]:%m/%Y}" if shown else
+               " : aucune valeur publiée")
     return (f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="évolution sur {len(points)} mois">{paths}{"".join(marks)}'
+            f'aria-label="évolution sur {len(points)} mois{summary}">{paths}{"".join(marks)}'
             f"{axis}</svg>")

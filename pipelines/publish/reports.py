@@ -22,10 +22,17 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipelines.publish.figures import HEADLINE, indicator_rows, month_label
+from pipelines.publish.funnel import FunnelPoint, funnel_svg
+from pipelines.publish.maps import Area, map_svg
 from pipelines.publish.network_picture import SECTOR_COLOURS, Edge, Node, network_svg
+from pipelines.publish.numbers import number_style
 from reseau.contract import SECTORS
 from reseau.indicators import NETWORK_FORMS, indicators_of
 
+#: Headline shares whose région value pools its départements' cases, so that a funnel
+#: around it is the right question (not the top three targets' share: a région's top three
+#: are not its départements' top threes).
+FUNNELS = ("out_of_mission_rate", "reciprocity", "fragile_link_share", "family_support_share")
 #: Rows of each table of a report, and links in the network picture.
 TABLE_ROWS, PICTURE_LINKS = 10, 60
 LEVEL_LABELS = {"departement": "Département", "region": "Région"}
@@ -45,7 +52,9 @@ class MonthTables:
     ``neglected``: ``marts.neglected_services`` of the month, 12-month window, with
     ``need_label``; ``links`` and ``sent``: ``marts.link_indicators`` and the
     ``referrals_sent`` of ``marts.service_indicators`` of the month, 12-month window;
-    ``services``: ``marts.dim_services``."""
+    ``services``: ``marts.dim_services``; ``denominators``: the exact denominators of the
+    month's 12-month indicators (``territory_level, territory_code, indicator,
+    denominator``), which only the funnel plots read, rounded."""
 
     month: date
     protected: pl.DataFrame
@@ -56,6 +65,7 @@ class MonthTables:
     links: pl.DataFrame
     sent: pl.DataFrame
     min_cell: int
+    denominators: pl.DataFrame | None = None
 
 
 def _count(value: int, min_cell: int) -> str:
@@ -122,6 +132,65 @@ def _basis(indicator: str, rows: dict[str, dict]) -> str | None:
     return None
 
 
+def _departements(tables: MonthTables, region: str, indicator: str) -> pl.DataFrame:
+    """The région's départements with their published 12-month value of ``indicator``."""
+    inside = tables.territories.filter(pl.col("territory_level") == "departement",
+                                       pl.col("parent_code") == region)
+    values = tables.protected.filter(pl.col("territory_level") == "departement",
+                                     pl.col("month") == tables.month,
+                                     pl.col("window_months") == 12,
+                                     pl.col("indicator") == indicator)
+    return inside.select("territory_code", "territory_name").join(
+        values.select("territory_code", "value", "suppressed"), on="territory_code",
+        how="left").sort("territory_code")
+
+
+def _maps(tables: MonthTables, region: str, headline: list[dict]) -> list[dict]:
+    """One map of the région's départements per headline indicator (none when they have no
+    outline: territories that are not real French ones)."""
+    maps = []
+    for row in headline:
+        text = number_style(row["indicator"], row["unit"]).text
+        areas = [Area(code, name, value, "masqué" if suppressed else
+                      ("non calculable" if value is None else text(value)), bool(suppressed))
+                 for code, name, value, suppressed in _departements(
+                     tables, region, row["indicator"]).iter_rows()]
+        picture = map_svg(areas, row["label"], text=text, id_prefix=f"map-{row['indicator']}-")
+        if picture:
+            maps.append({"label": row["label"], "svg": picture})
+    return maps
+
+
+def _funnels(tables: MonthTables, region: str, headline: list[dict]) -> list[dict]:
+    """A funnel plot per headline share whose région value is published."""
+    if tables.denominators is None:
+        return []
+    funnels = []
+    for row in headline:
+        indicator = row["indicator"]
+        if indicator not in FUNNELS:
+            continue
+        centre = tables.protected.filter(
+            pl.col("territory_level") == "region", pl.col("territory_code") == region,
+            pl.col("month") == tables.month, pl.col("window_months") == 12,
+            pl.col("indicator") == indicator, ~pl.col("suppressed"))["value"]
+        if centre.is_empty() or centre[0] is None:
+            continue
+        bases = tables.denominators.filter(pl.col("territory_level") == "departement",
+                                           pl.col("indicator") == indicator)
+        points = [FunnelPoint(code, name, value, denominator)
+                  for code, name, value, suppressed, denominator in _departements(
+                      tables, region, indicator).join(
+                      bases.select("territory_code", "denominator"), on="territory_code",
+                      how="left").iter_rows()
+                  if value is not None and not suppressed and denominator]
+        picture = funnel_svg(points, centre[0], row["label"],
+                             number_style(indicator, row["unit"]).text)
+        if picture:
+            funnels.append({"label": row["label"], "svg": picture})
+    return funnels
+
+
 def render(tables: MonthTables, level: str, code: str) -> str:
     """The HTML report of one territory for ``tables.month``."""
     territory = tables.territories.filter(pl.col("territory_level") == level,
@@ -133,11 +202,15 @@ def render(tables: MonthTables, level: str, code: str) -> str:
     fragile = links.filter(pl.col("top_professional_share") >= 0.8).sort(
         "referrals", "origin_service_id", "target_service_id",
         descending=[True, False, False]).head(TABLE_ROWS)
+    headline = [{**rows[indicator], "basis": _basis(indicator, rows)}
+                for indicator in HEADLINE if indicator in rows]
+    region = level == "region"
     return templates.get_template("report.html.j2").render(
         level=LEVEL_LABELS[level], name=territory["territory_name"], code=code,
         month=month_label(tables.month), min_cell=tables.min_cell,
-        headline=[{**rows[indicator], "basis": _basis(indicator, rows)}
-                  for indicator in HEADLINE if indicator in rows],
+        headline=headline,
+        maps=_maps(tables, code, headline) if region else [],
+        funnels=_funnels(tables, code, headline) if region else [],
         forms=[{"title": form.title_fr, "quote": form.seed_passage,
                 "rows": [rows[code] for code in indicators_of(form.form) if code in rows]}
                for form in NETWORK_FORMS],

@@ -23,7 +23,11 @@ def delivered(tmp_path_factory):
     """The generated region as delivered in mixed formats, before any run: (root, truth)."""
     os.environ["RESEAU_PSEUDONYM_KEY"] = TEST_KEY
     root = tmp_path_factory.mktemp("generated") / "home"
-    return root, generate_home(root, formats="mixed", **REGION)
+    truth = generate_home(root, formats="mixed", **REGION)
+    # 24 months of reports: printing them all would double the run; the tiny home's run
+    # prints its PDFs (tests/pipeline/test_pdf_reports.py).
+    (root / "reseau.toml").write_text("pdf_reports = false\n", encoding="utf-8")
+    return root, truth
 
 
 @pytest.fixture(scope="session")

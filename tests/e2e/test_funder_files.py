@@ -6,12 +6,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from reseau.indicators import COUNTS
+from reseau.indicators import COUNTS, ORGANISATIONAL
 
 pytestmark = pytest.mark.e2e
 
 PARQUET_COLUMNS = ["territory_level", "territory_code", "territory_name", "month",
-                   "window_months", "indicator", "value", "suppressed"]
+                   "window_months", "indicator", "value", "ci_low", "ci_high", "suppressed"]
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +45,20 @@ def test_the_parquet_hides_small_cells_and_keeps_the_others_exact(generated, las
                                      "indicator"], how="full", coalesce=True)
     assert both.height == published.height == exact.height
     shown = both.filter(~pl.col("suppressed"))
-    counts = shown.filter(pl.col("indicator").is_in(list(COUNTS)))
-    ratios = shown.filter(~pl.col("indicator").is_in(list(COUNTS)))
+    people = shown.filter(~pl.col("indicator").is_in(list(ORGANISATIONAL)))
+    counts = people.filter(pl.col("indicator").is_in(list(COUNTS)))
+    ratios = people.filter(~pl.col("indicator").is_in(list(COUNTS)))
     assert counts.filter(pl.col("value") < 11).height == 0
     assert ratios.filter(pl.col("value").is_not_null() & (pl.col("denominator") < 11)).height == 0
     assert shown.filter(pl.col("value").ne_missing(pl.col("exact"))).height == 0
     hidden = both.filter("suppressed")
     assert hidden.height > 0 and hidden["value"].null_count() == hidden.height
+    assert hidden.select("ci_low", "ci_high").null_count().row(0) == (hidden.height,) * 2
+    # Every published ratio carries its interval, around its value.
+    valued = ratios.filter(pl.col("value").is_not_null())
+    assert valued.height > 0 and valued.select("ci_low", "ci_high").null_count().row(0) == (0, 0)
+    assert valued.filter((pl.col("ci_low") > pl.col("value") + 1e-12)
+                         | (pl.col("ci_high") < pl.col("value") - 1e-12)).height == 0
     assert shown.filter(pl.col("value").is_not_null()).height > 0
     additive = shown.filter(pl.col("indicator").is_in(["referrals", "supports"]))
     assert additive.height > 0 and (additive["window_months"] == 12).all()
@@ -82,9 +89,28 @@ def test_the_csv_opens_in_a_french_excel(generated, last_month, level):
     territories = con.execute("select count(*) from marts.dim_territories "
                               "where territory_level = ? and observed", [level]).fetchone()[0]
     assert len(lines) - 1 == territories
+    # Numbers for people: thousands by thin spaces, a decimal comma, shares in per cent.
     numbers = [field for line in lines[1:] for field in line.split(";")[2:-1] if field]
-    assert numbers and all(re.fullmatch(r"-?[0-9]+(,[0-9]+)?", field) for field in numbers)
-    assert any("," in field for field in numbers)  # decimal comma
+    assert numbers and all(re.fullmatch(r"[0-9]{1,3}(\u202f[0-9]{3})*(,[0-9]+)?(\u202f%)?",
+                                        field) for field in numbers)
+    assert any(field.endswith("\u202f%") for field in numbers)
+    assert any("," in field and "%" not in field for field in numbers)
+
+
+def test_organisations_are_published_in_every_territory(generated, last_month):
+    """The three findings only réseau gives, shown in every territory's row (indicators.md,
+    revised disclosure rule): counts of services, conventions and links, not of people."""
+    folder, _ = last_month
+    published = pl.read_parquet(folder / "indicators.parquet").filter(
+        pl.col("indicator").is_in(["neglected_services", "dormant_conventions",
+                                   "ruptured_links", "neglected_share"]),
+        pl.col("window_months") == 12)
+    assert published.height > 0 and not published["suppressed"].any()
+    small = published.filter(pl.col("indicator") == "neglected_services",
+                             pl.col("value").is_between(1, 10))
+    assert small.height > 0  # small counts of services are shown, not masked
+    header = (folder / "indicateurs_departement.csv").read_text("utf-8-sig").splitlines()[0]
+    assert "Services délaissés (services)" in header.split(";")
 
 
 def test_the_workbook_greys_suppressed_cells(last_month):

@@ -181,7 +181,7 @@ def test_expected_and_observed_agree_with_a_hand_computation(generated, from_fil
         "and window_months = 12", [code, f"{month}-01"]).fetchall()
     assert rows, "the planted département lists flagged pairs"
     for service, need, value, seen in rows:
-        assert value == pytest.approx(expected[(service, need)])
+        assert value == pytest.approx(float(expected[(service, need)]))
         assert seen == observed[(service, need)]
 
 

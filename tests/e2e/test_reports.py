@@ -8,7 +8,7 @@ import pytest
 from markupsafe import escape
 
 from pipelines.publish.figures import HEADLINE
-from tests.browser import screenshot_path, watch
+from tests.browser import axe_violations, screenshot_path, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -76,10 +76,47 @@ def test_a_report_loads_in_chromium_and_shows_the_funder_values(generated, last_
         pl.col("window_months") == 12)
     for row in published.iter_rows(named=True):
         shown = page.locator(f"tr#{row['indicator']} td.num").inner_text()
+        interval = page.locator(f"tr#{row['indicator']} td.ci").inner_text()
+        assert bool(interval) == (row["ci_low"] is not None), (row["indicator"], interval)
         assert (shown == "masqué") == row["suppressed"], (row["indicator"], shown)
         if row["indicator"] == "referrals" and not row["suppressed"]:
             assert shown.replace("\u202f", "") == f"{row['value']:.0f}"
     assert published.filter("suppressed").height > 0  # the masked case is exercised
+    page.close()
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["departement", "region"])
+def test_a_report_has_no_accessibility_violation(generated, last_month, browser, which):
+    """RGAA follows WCAG 2.1 AA: axe-core finds nothing to fix."""
+    folder, _ = last_month
+    level, code = planted(generated)[which]
+    assert axe_violations(browser, (folder / "rapports" / f"{level}-{code}.html").as_uri()) == []
+
+
+def test_a_region_report_maps_its_departements_and_plots_their_funnels(generated, last_month,
+                                                                      browser):
+    """Real geography: the région's départements on a map per headline indicator, and a
+    funnel plot per headline share, each with its text alternative."""
+    folder, _ = last_month
+    _, region = planted(generated)[1]
+    _, _, con = generated
+    departements = [code for (code,) in con.execute(
+        "select territory_code from marts.dim_territories where territory_level = "
+        "'departement' and parent_code = ? and observed", [region]).fetchall()]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((folder / "rapports" / f"region-{region}.html").as_uri(), wait_until="load")
+    maps = page.locator("#cartes svg.map")
+    assert maps.count() == len(HEADLINE)
+    for code in departements:
+        assert maps.first.locator(f'path[data-code="{code}"]').count() == 1, code
+    assert "carte par département" in maps.first.get_attribute("aria-label")
+    funnels = page.locator("#entonnoirs svg.funnel")
+    assert funnels.count() >= 1
+    assert "graphique en entonnoir" in funnels.first.get_attribute("aria-label")
+    assert funnels.first.locator("circle, rect.apart").count() >= 1
+    page.locator("#cartes").screenshot(path=screenshot_path(f"report-region-{region}-maps"))
+    page.locator("#entonnoirs").screenshot(
+        path=screenshot_path(f"report-region-{region}-funnels"))
     page.close()
 
 

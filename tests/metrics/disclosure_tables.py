@@ -10,7 +10,8 @@ JAN = date(2025, 1, 1)
 SCHEMA = {
     "territory_level": pl.String, "territory_code": pl.String, "month": pl.Date,
     "window_months": pl.Int32, "indicator": pl.String, "value": pl.Float64,
-    "numerator": pl.Float64, "denominator": pl.Float64,
+    "numerator": pl.Float64, "denominator": pl.Float64, "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
 }
 BRITTANY = {"35": "53", "29": "53", "22": "53", "56": "53"}
 
@@ -26,11 +27,14 @@ def territories(parents=None):
 
 def row(code, indicator, value, denominator=None, *, level=None, month=JAN, window=12,
         numerator=None):
-    """One long row; a count's numerator and denominator are the count, as in the library."""
+    """One long row; a count's numerator and denominator are the count, as in the library;
+    a ratio's interval runs from 90% to 110% of its value."""
     level = level or ("region" if code in {"53", "01", "R"} else "departement")
     if indicator in COUNTS and denominator is None:
         numerator = denominator = value
-    return (level, code, month, window, indicator, value, numerator, denominator)
+    low, high = ((None, None) if indicator in COUNTS or value is None
+                 else (0.9 * value, 1.1 * value))
+    return (level, code, month, window, indicator, value, numerator, denominator, low, high)
 
 
 def table(*rows):

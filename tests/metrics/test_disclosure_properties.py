@@ -7,7 +7,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reseau.indicators import ADDITIVE, COUNTS
+from reseau.indicators import ADDITIVE, COUNTS, ORGANISATIONAL
 from reseau_metrics.disclosure import SUM_WINDOW, suppress
 from reseau_metrics.frames import INDICATOR_COLUMNS
 from tests.metrics.disclosure_tables import (
@@ -23,7 +23,8 @@ from tests.metrics.disclosure_tables import (
 def indicator_tables(draw):
     """Régions of 1 to 4 départements, two windows, an additive count (région = sum of the
     départements plus, sometimes, referrals no département holds), a non-additive count and
-    a ratio whose denominator may be null; and a threshold."""
+    a ratio whose denominator may be null, a count and a ratio of organisations; and a
+    threshold."""
     min_cell = draw(st.integers(1, 15))
     small = st.integers(0, 3 * min_cell)
     rows, parents = [], {}
@@ -43,6 +44,12 @@ def indicator_tables(draw):
                 rate = None if not base else draw(st.integers(0, base)) / base
                 rows.append(row(code, "acceptance_rate", rate, base, level=level,
                                 window=window))
+                rows.append(row(code, "neglected_services", draw(small), level=level,
+                                window=window))
+                pairs = draw(st.one_of(st.none(), small))
+                share = None if not pairs else draw(st.integers(0, pairs)) / pairs
+                rows.append(row(code, "neglected_share", share, pairs, level=level,
+                                window=window))
     return table(*rows), territories(parents), min_cell
 
 
@@ -54,12 +61,16 @@ def _published(out):
     return out.filter(~pl.col("suppressed"))
 
 
+#: Indicators about people, under disclosure control.
+PEOPLE = pl.col("indicator").is_in(ORGANISATIONAL).not_()
+
+
 @FAST
 @given(indicator_tables())
 def test_no_published_count_below_min_cell(case):
     rows, places, min_cell = case
     out = _published(suppress(rows, places, min_cell=min_cell))
-    counts = out.filter(pl.col("indicator").is_in(COUNTS))
+    counts = out.filter(pl.col("indicator").is_in(COUNTS) & PEOPLE)
     assert (counts["value"] >= min_cell).all()
 
 
@@ -68,7 +79,7 @@ def test_no_published_count_below_min_cell(case):
 def test_no_published_ratio_on_a_denominator_below_min_cell(case):
     rows, places, min_cell = case
     out = _published(suppress(rows, places, min_cell=min_cell))
-    ratios = out.filter(~pl.col("indicator").is_in(COUNTS))
+    ratios = out.filter(~pl.col("indicator").is_in(COUNTS) & PEOPLE)
     assert ratios["denominator"].null_count() == 0
     assert (ratios["denominator"] >= min_cell).all()
 
@@ -99,8 +110,8 @@ def test_suppression_only_empties_cells_and_always_has_a_reason(case):
     assert out.select(INDICATOR_COLUMNS).filter(~out["suppressed"]).equals(
         rows.filter(~out["suppressed"]))
     hidden = out.filter(pl.col("suppressed"))
-    assert hidden.select("value", "numerator", "denominator").null_count().row(0) == (
-        hidden.height,) * 3
+    parts = ["value", "numerator", "denominator", "ci_low", "ci_high"]
+    assert hidden.select(parts).null_count().row(0) == (hidden.height,) * len(parts)
     assert out.select(pl.col("suppressed") == pl.col("suppression").is_not_null()
                       ).to_series().all()
     # Window and primary exactly where the rules say; secondary only on additive counts, at
@@ -108,7 +119,7 @@ def test_suppression_only_empties_cells_and_always_has_a_reason(case):
     # primary département.
     window = (pl.col("indicator").is_in(ADDITIVE)
               & (pl.col("window_months") != SUM_WINDOW))
-    below = pl.when(pl.col("indicator").is_in(COUNTS)).then(
+    below = pl.when(~PEOPLE).then(False).when(pl.col("indicator").is_in(COUNTS)).then(
         pl.col("value") < min_cell).otherwise(
         pl.col("denominator").is_null() | (pl.col("denominator") < min_cell))
     for reason, expected in (("window", window), ("primary", below.fill_null(False) & ~window)):
@@ -125,6 +136,14 @@ def test_suppression_only_empties_cells_and_always_has_a_reason(case):
         assert primary.filter((pl.col("parent_code") == region)
                               & (pl.col("window_months") == window)
                               & (pl.col("indicator") == indicator)).height == 1
+
+
+@FAST
+@given(indicator_tables())
+def test_organisations_are_never_suppressed(case):
+    rows, places, min_cell = case
+    out = suppress(rows, places, min_cell=min_cell)
+    assert not out.filter(~PEOPLE)["suppressed"].any()
 
 
 @FAST

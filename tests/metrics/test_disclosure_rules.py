@@ -34,8 +34,7 @@ def test_min_cell_is_a_parameter():
 
 
 def test_zero_counts_are_suppressed_and_empty_not_zero():
-    out = suppress(table(row("35", "ruptured_links", 0), row("29", "ruptured_links", 0)),
-                   territories())
+    out = suppress(table(row("35", "persons", 0), row("29", "persons", 0)), territories())
     assert out["suppressed"].to_list() == [True, True]
     assert out["suppression"].to_list() == ["primary", "primary"]
     assert out["value"].null_count() == 2
@@ -46,11 +45,11 @@ def test_a_ratio_is_judged_on_its_denominator_not_its_value():
         row("35", "acceptance_rate", 0.5, 10, numerator=5),   # 10 decided referrals: hidden
         row("29", "acceptance_rate", 0.1, 11, numerator=1.1),  # 11: shown, small numerator
         row("22", "effective_targets", 3.0, 8),  # unit "services" but a ratio of 8 referrals
-        row("56", "origin_hhi_median", 0.7, 2),  # a median over 2 qualifying origins
+        row("56", "top3_target_share", 1.0, 2),  # the top three of 2 referrals
     ), territories())
     assert reasons(out) == {("35", "acceptance_rate"): "primary",
                             ("22", "effective_targets"): "primary",
-                            ("56", "origin_hhi_median"): "primary"}
+                            ("56", "top3_target_share"): "primary"}
     shown = out.row(1, named=True)
     assert (shown["value"], shown["numerator"], shown["denominator"]) == (0.1, 1.1, 11.0)
 
@@ -58,8 +57,8 @@ def test_a_ratio_is_judged_on_its_denominator_not_its_value():
 def test_a_ratio_with_an_empty_or_unknown_denominator_is_suppressed():
     out = suppress(table(
         row("35", "hhi_targets", None, 0),  # no referral: value null, base 0
-        row("29", "reciprocity", None, None),  # territory absent from the data: all null
-        row("22", "reciprocity", 0.4, None, numerator=4),  # a base nobody can check
+        row("29", "cross_sector_share", None, None),  # territory absent from the data
+        row("22", "cross_sector_share", 0.4, None, numerator=4),  # a base nobody can check
     ), territories())
     assert out["suppression"].to_list() == ["primary"] * 3
 
@@ -71,13 +70,35 @@ def test_a_null_value_on_a_large_base_stays_null_and_unflagged():
     assert out.row(0, named=True)["suppression"] is None
 
 
-def test_a_count_is_judged_on_its_value_not_its_denominator():
-    # 12 dormant conventions among 300 active ones; 3 among 300.
-    out = suppress(table(
-        row("35", "dormant_conventions", 12, 300, numerator=12),
-        row("29", "dormant_conventions", 3, 300, numerator=3),
-    ), territories())
-    assert reasons(out) == {("29", "dormant_conventions"): "primary"}
+def test_a_count_of_people_is_judged_on_its_value_not_its_denominator():
+    out = suppress(table(row("35", "persons", 12, 3), row("29", "persons", 3, 300)),
+                   territories())
+    assert reasons(out) == {("29", "persons"): "primary"}
+
+
+def test_counts_and_ratios_of_organisations_are_published_as_they_are():
+    # Services, conventions, links between services and service-need pairs are public and
+    # associative bodies, not people: small counts, zeros and small bases are all shown.
+    rows = table(
+        row("35", "neglected_services", 2, 40, numerator=2),
+        row("29", "neglected_services", 0, 12, numerator=0),
+        row("35", "dormant_conventions", 3, 300, numerator=3),
+        row("29", "ruptured_links", 1, 4, numerator=1),
+        row("35", "neglected_share", 0.5, 4, numerator=2),
+        row("29", "reciprocity", 0.25, 4, numerator=1),
+        row("22", "link_stability", 0.5, 2, numerator=1),
+        row("56", "fragile_link_share", 1.0, 1, numerator=1),
+        row("56", "origin_hhi_median", 0.7, 2),
+    )
+    out = suppress(rows, territories())
+    assert not reasons(out)
+    assert out.select(INDICATOR_COLUMNS).equals(rows.select(INDICATOR_COLUMNS))
+
+
+def test_a_count_of_organisations_cannot_be_additive():
+    with pytest.raises(ValueError, match="counts of people"):
+        suppress(table(row("35", "neglected_services", 2)), territories(),
+                 additive=["referrals", "neglected_services"])
 
 
 def test_regions_and_other_levels_get_the_primary_rule():

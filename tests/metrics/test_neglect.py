@@ -191,3 +191,43 @@ def test_a_pair_below_the_threshold_and_never_solicited_is_neither_neglected_nor
     expected = pl.DataFrame({**keys, "expected": [2.9]})
     observed = pl.DataFrame({**keys, "observed": [0]})
     assert classify_pairs(expected, observed, alpha=0.5)["status"].to_list() == [None]
+
+
+def spread_over_communes(shares, capacity, others):
+    """One referral from ``o`` for need h in each of ``shares`` communes, where ``a`` has
+    ``capacity`` and ``b`` the rest, ``others``: ``a`` expects ``capacity / (capacity +
+    others)`` of each. Returns the classification of ``a``'s pair, observed nothing."""
+    communes = [f"c{i}" for i in range(shares)]
+    referrals = groups([(MAY, c, "o", "h", 1) for c in communes])
+    services = competent([(c, "h", s, cap, None, None) for c in communes
+                          for s, cap in [("a", capacity), ("b", others)]])
+    expected = expected_solicitations(referrals, services, [MAY], (1,)).filter(
+        pl.col("service_id") == "a")
+    observed = pl.DataFrame(schema={**expected.drop("expected").schema, "observed": pl.Int64})
+    return classify_pairs(expected, observed)
+
+
+@pytest.mark.parametrize(("shares", "capacity", "others"), [
+    (10, 3.0, 7.0),      # ten shares of 3/10
+    (21, 1.0, 6.0),      # twenty-one shares of 1/7
+    (17, 3.0, 14.0),     # seventeen of 3/17: 2.9999999999999996 in floats
+    (13, 0.3, 1.0),      # thirteen of 3/13, in decimals: 2.9999999999999996 in floats
+    (9, 0.09, 0.18),     # nine of 1/3, in decimals: 2.999999999999999 in floats
+])
+def test_shares_adding_up_to_exactly_three_make_the_pair_eligible(shares, capacity, others):
+    # expected >= 3 in exact arithmetic, however the float sum rounds (issue 13, item 8).
+    result = spread_over_communes(shares, capacity, others)
+    assert result["eligible"].to_list() == [True, True]  # département and région
+    assert result["status"].to_list() == ["neglected", "neglected"]
+    assert result["expected"].to_list() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize(("shares", "capacity", "others"), [
+    (3, 1.0, 1e-17),                # 3/(1 + 1e-17): 3.0 in floats
+    (10, 3.0, 7.000000000001),      # ten shares a little under 3/10
+])
+def test_shares_adding_up_to_a_little_less_than_three_do_not(shares, capacity, others):
+    result = spread_over_communes(shares, capacity, others)
+    assert result["eligible"].to_list() == [False, False]
+    assert result["status"].to_list() == [None, None]
+    assert all(value < 3 for value in result["expected"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter, defaultdict
+from fractions import Fraction
 from pathlib import Path
 
 from tests.oracle.contract import (
@@ -43,7 +44,7 @@ class HomeFiles:
                 row["service_id"], row["sector"], row["commune"],
                 [c for c in row["competences"].split("|") if c],
                 [c for c in (row.get("served_area") or "").split("|") if c],
-                float(row.get("capacity") or 1), iso_date(row.get("opened_on")),
+                Fraction(row.get("capacity") or 1), iso_date(row.get("opened_on")),
                 iso_date(row.get("closed_on")))
             for row in _read(self.root / "reference" / "services.csv")}
         self.aliases: dict[tuple[str, str], str] = {}

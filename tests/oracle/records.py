@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 
 @dataclass
@@ -12,7 +13,7 @@ class Service:
     commune: str
     competences: list[str]
     served_area: list[str]
-    capacity: float
+    capacity: Fraction  #: as written: shares add up exactly (expected ≥ 3 at 3)
     opened_on: str
     closed_on: str
 

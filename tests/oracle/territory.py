@@ -6,6 +6,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from fractions import Fraction
 
 from tests.oracle.contract import codes_match, month_index, window_days
 from tests.oracle.home import HomeFiles
@@ -108,7 +109,8 @@ def expected_observed(home: HomeFiles, level: str, code: str, month: str, window
     active = {s.service_id for s in home.services.values() if home.active(s, month, window)}
     # Aggregate first (indicators.md): one competent set per (origin, commune, need).
     groups = Counter((r.origin, r.territory_commune, need) for r in referrals for need in r.needs)
-    expected: dict[tuple[str, str], float] = defaultdict(float)
+    # Exact: shares of a pair that add up to 3 make it eligible (issue 13).
+    expected: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
     for (origin, commune, need), count in groups.items():
         competent = [s for s in home.competent(commune, need)
                      if s.service_id != origin and s.service_id in active]

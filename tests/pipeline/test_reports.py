@@ -15,10 +15,11 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / \
 NBSP = "\u202f"
 
 
-def protected_row(indicator, value, suppressed=False, month=DEC):
-    return {"territory_level": "departement", "territory_code": "01", "territory_name": "Ain",
-            "month": month, "window_months": 12, "indicator": indicator, "value": value,
-            "suppressed": suppressed}
+def protected_row(indicator, value, suppressed=False, month=DEC, code="01", ci=(None, None)):
+    return {"territory_level": "region" if code == "84" else "departement",
+            "territory_code": code, "territory_name": {"84": "Auvergne", "69": "Rhône"}.get(
+                code, "Ain"), "month": month, "window_months": 12, "indicator": indicator,
+            "value": value, "ci_low": ci[0], "ci_high": ci[1], "suppressed": suppressed}
 
 
 def tables() -> MonthTables:
@@ -28,7 +29,13 @@ def tables() -> MonthTables:
         month=DEC,
         protected=pl.DataFrame([
             *trend, protected_row("referrals", 52.0), protected_row("persons", None, True),
-            protected_row("hhi_targets", None)]),
+            protected_row("hhi_targets", None),
+            # Reciprocity: 50% of 400 pairs in 01, 90% of 100 in 69, 58% of the région's 500.
+            protected_row("reciprocity", 0.5, ci=(0.451, 0.549)),
+            protected_row("reciprocity", 0.9, code="69", ci=(0.826, 0.945)),
+            protected_row("reciprocity", 0.58, code="84", ci=(0.536, 0.623)),
+            protected_row("referrals", 300.0, code="69"), protected_row("referrals", 352.0,
+                                                                         code="84")]),
         catalogue=pl.read_csv(CATALOGUE),
         territories=pl.DataFrame({
             "territory_level": ["region", "departement", "departement"],
@@ -49,6 +56,10 @@ def tables() -> MonthTables:
             "has_convention": [True, False, False]}),
         sent=pl.DataFrame({"service_id": ["A", "B"], "referrals_sent": [40, 24]}),
         min_cell=11,
+        denominators=pl.DataFrame({
+            "territory_level": ["departement", "departement", "region"],
+            "territory_code": ["01", "69", "84"], "indicator": ["reciprocity"] * 3,
+            "denominator": [400.0, 100.0, 500.0]}),
     )
 
 
@@ -61,7 +72,10 @@ def test_values_masked_values_and_values_without_base():
     html = render(tables(), "departement", "01")
     cell = {indicator: text for indicator, text in re.findall(
         r'<tr id="(\w+)">.*?<td class="num \w+">(.*?)</td>', html)}
-    assert cell == {"referrals": "52", "persons": "masqué", "hhi_targets": "non calculable"}
+    assert cell == {"referrals": "52", "persons": "masqué", "hhi_targets": "non calculable",
+                    "reciprocity": f"50,0{NBSP}%"}
+    interval = re.search(r'<tr id="reciprocity">.*?<td class="ci">(.*?)</td>', html).group(1)
+    assert interval == f"de 45,1{NBSP}% à 54,9{NBSP}%"
     assert "<h1>Département Ain <small>(01)</small></h1>" in html
     assert "décembre 2025" in html
 
@@ -114,3 +128,20 @@ def test_need_based_headlines_say_what_they_rest_on():
     hidden = MonthTables(**{**base.__dict__, "protected": pl.concat([base.protected, pl.DataFrame([
         protected_row("needs_coverage", None, True), protected_row("neglected_services", 1.0)])])})
     assert "connus pour" not in section(render(hidden, "departement", "01"), "essentiel")
+
+
+def test_a_region_report_maps_its_departements_and_plots_their_funnel():
+    html = render(tables(), "region", "84")
+    maps = section(html, "cartes")
+    # One map per headline indicator with a value somewhere; Ain and Rhône on each.
+    assert maps.count('<svg xmlns="http://www.w3.org/2000/svg" class="map"') >= 2
+    assert "Ain (01) : 50,0" in maps and "Rhône (69) : 90,0" in maps
+    funnel = section(html, "entonnoirs")
+    # Around the région's 58%, the 99.8% limits are 58% ± 3.09 · √(0.58 · 0.42 / n): on 100
+    # cases 42.8%..73.3% (90% is above), on 400 cases 50.4%..65.6% (50% is below).
+    assert "Rhône (69) : 90,0" in funnel and "au-dessus des limites à 99,8" in funnel
+    assert "Ain (01) : 50,0" in funnel and "en dessous des limites à 99,8" in funnel
+    assert "sur environ 400 cas" in funnel and "sur environ 100 cas" in funnel
+    # A département report has neither.
+    departement = render(tables(), "departement", "01")
+    assert 'id="cartes"' not in departement and 'id="entonnoirs"' not in departement

@@ -21,7 +21,9 @@ final as (
         forms.number as form_number,
         forms.title_fr as form_title_fr,
         entries.kind,
-        entries.additive
+        entries.additive,
+        entries.base,
+        entries.interval
     from entries
     inner join forms on entries.form = forms.form
 )

@@ -12,6 +12,7 @@ from pipelines.orchestration.resources import HomeResource
 from pipelines.publish import deliveries as staff_page
 from pipelines.publish.folders import publish_folder, staging_folder
 from pipelines.publish.funder_files import funder_long, write_month
+from pipelines.publish.pdf import chromium_path, print_pdfs
 from pipelines.publish.reports import MonthTables, write_reports
 from pipelines.publish.snapshot import publish_snapshot
 from reseau_metrics.windows import add_months
@@ -87,6 +88,9 @@ def _month_tables(con, month: date, protected: pl.DataFrame, base: MonthTables) 
                    "and window_months = 12"),
         sent=read("select service_id, referrals_sent from marts.service_indicators "
                   "where month = ? and window_months = 12"),
+        denominators=read("select territory_level, territory_code, indicator, denominator "
+                          "from marts.territory_indicators where month = ? "
+                          "and window_months = 12"),
     )
 
 
@@ -100,8 +104,10 @@ def _month_tables(con, month: date, protected: pl.DataFrame, base: MonthTables) 
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
         "Under `<home>/published/<YYYY-MM>/rapports/` (each month replaced whole, in one "
-        "rename): one self-contained French HTML report "
-        "per département and région (headline indicators and their 12-month trend, "
+        "rename): one self-contained French HTML report, and its PDF (A4, printed by "
+        "headless Chromium; `pdf_reports = false` in reseau.toml to skip), "
+        "per département and région (headline indicators with their 95% interval and "
+        "12-month trend; for a région, maps of its départements and funnel plots; "
         "neglected services by need, concentrated partnerships, fragile links, network "
         "picture), with the funder files' disclosure control."
     ),
@@ -119,17 +125,25 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
             services=con.execute("select service_id, name, sector, departement, region "
                                  "from marts.dim_services").pl(),
             min_cell=resolved.min_cell)
-        written = 0
+        chromium = chromium_path() if resolved.pdf_reports else None
+        if resolved.pdf_reports and chromium is None:
+            context.log.warning("no Chromium found (install Debian's chromium, or set "
+                                "$CHROMIUM): the reports are published without their PDFs")
+        written = printed = 0
         staging = staging_folder(resolved.published, "reports")
         for number, month in enumerate(months, 1):
             folder = resolved.published / f"{month:%Y-%m}"
             paths = write_reports(staging / folder.name,
                                   _month_tables(con, month, protected, base))
+            if chromium:
+                printed += len(print_pdfs(paths, chromium))
             publish_folder(staging / folder.name, folder, owns=lambda name: name == "rapports")
             written += len(paths)
             context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
-                             f"{month:%Y-%m} in {folder / 'rapports'}")
-    return dg.MaterializeResult(metadata={"reports": written, "min_cell": resolved.min_cell})
+                             f"{month:%Y-%m} in {folder / 'rapports'}"
+                             + (" (HTML and PDF)" if chromium else ""))
+    return dg.MaterializeResult(metadata={"reports": written, "pdfs": printed,
+                                          "min_cell": resolved.min_cell})
 
 
 @dg.asset(

@@ -13,7 +13,9 @@ final as (
         indicator,
         value,
         numerator,
-        denominator
+        denominator,
+        ci_low,
+        ci_high
     from source
 )
 

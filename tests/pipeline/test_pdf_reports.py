@@ -1,0 +1,42 @@
+"""The PDF beside each HTML report of the tiny home's run: A4, printed by headless Chromium,
+a section per page, and the text a board member reads, checked with poppler's pdftotext."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from reseau.errors import HomeError
+from reseau.home import Home
+
+
+def poppler(tool: str, *args: str) -> str:
+    if not shutil.which(tool):
+        pytest.fail(f"{tool} is missing: `make test` installs Debian's poppler-utils")
+    return subprocess.run([tool, *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_every_report_has_its_a4_pdf_with_the_reports_text(tiny_run):
+    reports = sorted(tiny_run.published.glob("*/rapports/*.html"))
+    assert reports
+    assert sorted(tiny_run.published.glob("*/rapports/*.pdf")) == [
+        path.with_suffix(".pdf") for path in reports]
+    region = tiny_run.published / "2024-06" / "rapports" / "region-11.pdf"
+    info = poppler("pdfinfo", str(region))
+    assert re.search(r"Page size:\s+59\d(\.\d+)? x 84\d(\.\d+)? pts \(A4\)", info)
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 4  # a section per page
+    text = poppler("pdftotext", "-layout", str(region), "-")
+    for words in ("Région", "(11)", "juin 2024", "L'essentiel", "Tous les indicateurs",
+                  "Secret statistique", "intervalle à 95 %"):
+        assert words in text, words
+    # The first page holds the headline, the last the definitions.
+    first, *_, last = text.split("\f")[:-1]
+    assert "L'essentiel" in first and "Tous les indicateurs" not in first
+    assert "page" in last and "Produit par réseau" in text
+
+
+def test_pdf_reports_is_a_boolean(tmp_path):
+    (tmp_path / "reseau.toml").write_text('pdf_reports = "oui"\n', encoding="utf-8")
+    with pytest.raises(HomeError, match="pdf_reports = 'oui' is neither true nor false"):
+        Home.open(tmp_path)
