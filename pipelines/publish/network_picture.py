@@ -390,8 +390,13 @@ def network_svg(nodes: Sequence[Node], edges: Sequence[Edge], width: int = 760,
                                 + [box[1] for _, box in where.values()]) - 24))
     bottom = min(height, math.ceil(max([y + radius[s] for s, (_, y) in place.items()]
                                        + [box[3] for _, box in where.values()]) + 24))
+    heaviest = sorted(edges, key=lambda e: (-e.referrals, e.origin, e.target))[:3]
+    summary = (f"réseau des orientations du territoire : {len(volume)} services, "
+               f"{len(edges)} liens ; les plus fréquents : " + " ; ".join(
+                   f"{by_id[e.origin].name} vers {by_id[e.target].name}, {e.referrals} "
+                   "orientations" for e in heaviest))
     return (f'<svg class="network" viewBox="0 {top} {width} {bottom - top}" role="img" '
-            'aria-label="réseau des orientations du territoire">'
+            f'aria-label="{escape(summary)}">'
             f'<g class="links" fill="{LINK_COLOUR}">{"".join(links)}</g>'
             f'<g class="services" stroke-width="2">{"".join(discs)}</g>'
             f'<g class="names" font-size="{FONT}" paint-order="stroke" stroke="#ffffff" '

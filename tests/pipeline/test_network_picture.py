@@ -99,6 +99,10 @@ def test_mutual_links_are_two_distinct_curves_and_every_mark_has_a_title():
     assert len(curves) == 2 and curves[0] != curves[1]  # A -> B and B -> A, not C's link
     assert "CCAS Alpha → CMP Bêta : 30 orientations" in svg
     assert "CMP Bêta → CCAS Alpha : 12 orientations" in svg
+    # Its text alternative says what it shows, busiest links first.
+    assert ('aria-label="réseau des orientations du territoire : 3 services, 3 liens ; les plus '
+            "fréquents : CCAS Alpha vers CMP Bêta, 30 orientations ; CMP Bêta vers CCAS Alpha, "
+            '12 orientations ; CCAS Alpha vers OPH Gamma, 11 orientations"') in svg
     # Heavier links are drawn last, wider and darker.
     widths = [float(w) for w in re.findall(r'stroke-width="([\d.]+)"/>', svg)]
     opacities = [float(o) for o in re.findall(r'class="link" opacity="([\d.]+)"', svg)]
