@@ -28,8 +28,12 @@ def pseudonym_key(monkeypatch):
     monkeypatch.setenv("RESEAU_PSEUDONYM_KEY", TEST_KEY)
 
 
-def copy_tiny_home(destination: Path) -> Path:
+def copy_tiny_home(destination: Path, pdf_reports: bool = False) -> Path:
+    """A copy of the hand-made home. Its runs print no PDF unless asked: dozens of tests run
+    it, and tests/pipeline/test_pdf_reports.py prints its own."""
     shutil.copytree(FIXTURES / "tiny_home", destination)
+    (destination / "reseau.toml").write_text(f"pdf_reports = {str(pdf_reports).lower()}\n",
+                                             encoding="utf-8")
     for index, path in enumerate(sorted((destination / "landing").rglob("*.csv"))):
         os.utime(path, (DELIVERY_EPOCH + index * 3600,) * 2)
     return destination

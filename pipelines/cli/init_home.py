@@ -16,6 +16,10 @@ SETTINGS = f"""# Settings of this réseau home. Every key is optional: without i
 # French health and social microdata).
 min_cell = {DEFAULT_SETTINGS["min_cell"]}
 
+# Print each report to PDF beside its HTML, with the machine's Chromium (Debian's
+# `chromium`, or $CHROMIUM). Without one, the run warns and publishes the HTML alone.
+pdf_reports = {str(DEFAULT_SETTINGS["pdf_reports"]).lower()}
+
 # What one delivered file may weigh; a file over a limit is rejected with its reason.
 # Raise a limit if a service's genuine export is refused for its size.
 [limits]

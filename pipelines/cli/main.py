@@ -62,9 +62,9 @@ réseau demo is ready in {home.root}
   staff:   who did not deliver last month by the 5th, whose quarantine rate jumped:
            {home.staff_deliveries_page}
   funders: {home.published}/<YYYY-MM>/ (indicators.parquet, indicateurs_<level>.csv/.xlsx,
-           small cells suppressed), e.g. {last}
-  reports: {home.published}/<YYYY-MM>/rapports/<level>-<code>.html, one per territory,
-           e.g. {example}
+           small counts of people suppressed), e.g. {last}
+  reports: {home.published}/<YYYY-MM>/rapports/<level>-<code>.html and .pdf, one per
+           territory, e.g. {example}
   docs:    every table and column of the warehouse: {home.published / "dbt-docs" / "index.html"}
   checks:  Great Expectations Data Docs in {home.data_docs / "index.html"}
   query:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{home.published_warehouse}', \

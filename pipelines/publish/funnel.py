@@ -68,9 +68,9 @@ def funnel_svg(points: Sequence[FunnelPoint], centre: float, label: str,
     """The funnel plot of ``points`` around the région's share ``centre``; ``""`` without
     points. ``text`` writes a share as the report does; ``label`` names the indicator."""
     points = [p for p in points if rounded(p.denominator) > 0]
-    if not points:
-        return ""
-    most = max(rounded(p.denominator) for p in points) * 1.08
+    if not points or not 0 < centre < 1:
+        return ""  # at 0% or 100% no share can differ by chance: nothing to plot
+    most = rounded(max(rounded(p.denominator) for p in points) * 1.08)
     fewest = max(min(rounded(p.denominator) for p in points) * 0.6, 1.0)
     grid = [fewest + (most - fewest) * step / STEPS for step in range(STEPS + 1)]
     wide = funnel_limits(centre, grid, Z998)
@@ -96,9 +96,15 @@ def funnel_svg(points: Sequence[FunnelPoint], centre: float, label: str,
         for end in (0, 1):
             lines.append(f'<polyline class="{kind}" points="{curve(limits, end)}"/>')
     apart = outliers(points, centre)
-    marks = []
-    for point in sorted(points, key=lambda p: p.code):
+    marks, taken = [], []
+    for point in sorted(points, key=lambda p: (rounded(p.denominator), p.value, p.code)):
         n = rounded(point.denominator)
+        # A code written where another already is moves down a line.
+        label_y = y(point.value) + 3.5
+        while any(abs(label_y - other_y) < 10 and abs(x(n) - other_x) < 22
+                  for other_x, other_y in taken):
+            label_y += 10
+        taken.append((x(n), label_y))
         where = apart.get(point.code)
         note = f", {where} des limites à 99,8 %" if where else ""
         title = (f"{point.name} ({point.code}) : {text(point.value)} sur environ "
@@ -108,11 +114,13 @@ def funnel_svg(points: Sequence[FunnelPoint], centre: float, label: str,
                  f'<circle cx="{x(n):.1f}" cy="{y(point.value):.1f}" r="4">')
         closing = "</rect>" if where else "</circle>"
         marks.append(f"{shape}<title>{escape(title)}</title>{closing}"
-                     f'<text x="{x(n) + 7:.1f}" y="{y(point.value) + 3.5:.1f}">'
+                     f'<text x="{x(n) + 7:.1f}" y="{label_y:.1f}">'
                      f"{escape(point.code)}</text>")
+    # The centre's tick, unless it would sit on an end's.
+    shown = [low, high] + [centre] * (min(y(low) - y(centre), y(centre) - y(high)) > 12)
     ticks = "".join(
         f'<text x="{LEFT - 6}" y="{y(v) + 3:.1f}" text-anchor="end">{escape(text(v))}</text>'
-        for v in (low, centre, high))
+        for v in shown)
     axis = (f'<line class="axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}"/>'
             f'<line class="axis" x1="{LEFT}" x2="{LEFT + plot_w}" y1="{TOP + plot_h}" '
             f'y2="{TOP + plot_h}"/>{ticks}'

@@ -251,7 +251,7 @@ def map_svg(areas: Sequence[Area], label: str, text: Callable[[float], str] | No
     legend, bottom = _legend(keys, prefix, width + 16)
     summary = "; ".join(f"{area.name} : {area.text}" for area in shown)
     aria = f"carte par département, {label} : {summary}"
-    return ('<svg xmlns="http://www.w3.org/2000/svg" class="map" '
+    return ('<svg class="map" '
             f'viewBox="0 0 {width + 16 + LEGEND_WIDTH:.0f} {max(height, bottom):.0f}" '
             f'role="img" aria-label="{escape(aria)}">'
             f"<defs>{_patterns(prefix + 'key-', 1.0)}</defs>{drawing}{legend}</svg>")

@@ -70,19 +70,27 @@ def test_a_report_loads_in_chromium_and_shows_the_funder_values(generated, last_
     assert page.locator("#essentiel .card").count() == len(HEADLINE)
     assert page.locator("svg.network circle").count() > 0
     assert page.locator("#delaisses table tbody tr").count() > 0
-    # Each indicator: masked exactly where the funder file suppresses it.
-    published = pl.read_parquet(folder / "indicators.parquet").filter(
-        pl.col("territory_level") == level, pl.col("territory_code") == code,
-        pl.col("window_months") == 12)
-    for row in published.iter_rows(named=True):
-        shown = page.locator(f"tr#{row['indicator']} td.num").inner_text()
-        interval = page.locator(f"tr#{row['indicator']} td.ci").inner_text()
-        assert bool(interval) == (row["ci_low"] is not None), (row["indicator"], interval)
-        assert (shown == "masqué") == row["suppressed"], (row["indicator"], shown)
-        if row["indicator"] == "referrals" and not row["suppressed"]:
-            assert shown.replace("\u202f", "") == f"{row['value']:.0f}"
-    assert published.filter("suppressed").height > 0  # the masked case is exercised
     page.close()
+    # Each indicator: masked exactly where the funder file suppresses it, with its interval
+    # where the file has one; in the first month too, whose 12-month referrals are withheld.
+    first = con.execute("select min(month) from marts.territory_indicators").fetchone()[0]
+    masked = 0
+    for month_folder in (folder, folder.parent / f"{first:%Y-%m}"):
+        page = browser.new_page()
+        page.goto((month_folder / "rapports" / f"{level}-{code}.html").as_uri())
+        published = pl.read_parquet(month_folder / "indicators.parquet").filter(
+            pl.col("territory_level") == level, pl.col("territory_code") == code,
+            pl.col("window_months") == 12)
+        for row in published.iter_rows(named=True):
+            shown = page.locator(f"tr#{row['indicator']} td.num").inner_text()
+            interval = page.locator(f"tr#{row['indicator']} td.ci").inner_text()
+            assert bool(interval) == (row["ci_low"] is not None), (row["indicator"], interval)
+            assert (shown == "masqué") == row["suppressed"], (row["indicator"], shown)
+            if row["indicator"] == "referrals" and not row["suppressed"]:
+                assert shown.replace("\u202f", "") == f"{row['value']:.0f}"
+        masked += published.filter("suppressed").height
+        page.close()
+    assert masked > 0  # the masked case is exercised
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["departement", "region"])

@@ -19,7 +19,7 @@ from pipelines.publish.maps import (
 
 COG_DEPARTEMENTS = (Path(__file__).parents[2] / "pipelines" / "ingest" / "data" / "cog"
                     / "v_departement_2026.csv")
-SVG = "{http://www.w3.org/2000/svg}"
+SVG = ""  # inline in HTML, an SVG needs no namespace (and a report names no URL)
 PACA_CORSE = ("04", "05", "06", "13", "83", "84", "2A", "2B")
 
 

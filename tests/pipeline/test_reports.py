@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.publish.charts import trend_svg
+from pipelines.publish.funnel import FunnelPoint, funnel_svg, outliers
 from pipelines.publish.reports import MonthTables, render, write_reports
 
 DEC = date(2025, 12, 1)
@@ -134,7 +135,7 @@ def test_a_region_report_maps_its_departements_and_plots_their_funnel():
     html = render(tables(), "region", "84")
     maps = section(html, "cartes")
     # One map per headline indicator with a value somewhere; Ain and Rhône on each.
-    assert maps.count('<svg xmlns="http://www.w3.org/2000/svg" class="map"') >= 2
+    assert maps.count('<svg class="map"') >= 2
     assert "Ain (01) : 50,0" in maps and "Rhône (69) : 90,0" in maps
     funnel = section(html, "entonnoirs")
     # Around the région's 58%, the 99.8% limits are 58% ± 3.09 · √(0.58 · 0.42 / n): on 100
@@ -145,3 +146,13 @@ def test_a_region_report_maps_its_departements_and_plots_their_funnel():
     # A département report has neither.
     departement = render(tables(), "departement", "01")
     assert 'id="cartes"' not in departement and 'id="entonnoirs"' not in departement
+
+
+def test_a_funnel_marks_only_points_beyond_the_998_limits_and_needs_a_share_that_can_vary():
+    points = [FunnelPoint("01", "Ain", 0.5, 400), FunnelPoint("69", "Rhône", 0.9, 100),
+              FunnelPoint("38", "Isère", 0.6, 104)]
+    # Around 58%: on 400 cases 50.4%..65.6%, on 100 cases 42.8%..73.3% (see above).
+    assert outliers(points, 0.58) == {"01": "en dessous", "69": "au-dessus"}
+    assert "sur environ 100 cas" in funnel_svg(points, 0.58, "Réciprocité", str)  # 104 → 100
+    assert funnel_svg(points, 0.0, "Réciprocité", str) == ""
+    assert funnel_svg(points, 1.0, "Réciprocité", str) == ""
