@@ -60,9 +60,12 @@ lint: install
 # Both cores: the generated regions' tests (they share one region, built once) run beside
 # the others, each group in its own pytest, and so do the tests of real processes (the
 # served deployment: `reseau serve` and its daemon on PostgreSQL; runs killed with SIGKILL),
-# mostly waiting on their runs; the other groups' reports follow the first's.
-E2E := tests/e2e tests/synthetic
-SERVED := tests/served tests/pipeline/test_crash.py tests/pipeline/test_published_warehouse.py
+# mostly waiting on their runs; the other groups' reports follow the first's. Two tests of
+# their own homes join the groups with room (their files' durations balance the three: each
+# group takes 12 to 13 minutes here).
+E2E := tests/e2e tests/synthetic tests/pipeline/test_deliveries.py
+SERVED := tests/served tests/pipeline/test_crash.py tests/pipeline/test_published_warehouse.py \
+	tests/pipeline/test_pdf_reports.py
 test: lint browser pdftotext postgresql $(AXE)
 	@mkdir -p test-artifacts
 	@# Parse the dbt project once, so that the groups do not write its manifest at once.

@@ -65,8 +65,9 @@ def hhi(
         .then((pl.col("_n").cast(pl.Int64) ** 2).sum()
               / pl.col("total").first().cast(pl.Float64) ** 2)
         .alias("hhi"),
+        # Summed in sorted order: the same counts in any row order give the same bits.
         pl.when(pl.col("total").first() > 0)
-        .then((pl.col("_n").cast(pl.Float64) / pl.col("total").first()).pow(3).sum())
+        .then((pl.col("_n").sort().cast(pl.Float64) / pl.col("total").first()).pow(3).sum())
         .alias("cubes"),
         pl.col("total").first(),
     )

@@ -32,7 +32,8 @@ INTERFACES = {
 EXTENSIONS = {
     "fct_referrals": "needs_inferred, territory_basis",
     "dim_territories": "observed",
-    "indicator_catalogue": "form, form_number, form_title_fr, kind, additive",
+    "territory_indicators": "ci_low, ci_high",
+    "indicator_catalogue": "form, form_number, form_title_fr, kind, additive, base, interval",
     "load_audit": "reader",
     "deliveries": "kind, rows_merged, rows_superseded",
 }
