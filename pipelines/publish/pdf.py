@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["chromium_path", "print_pdfs"]
+__all__ = ["chromium_path", "pdf_printer"]
 
 #: A machine with no network: without the background flags Chromium keeps trying to reach
 #: Google's hosts.
@@ -36,25 +37,28 @@ def chromium_path() -> str | None:
     return None
 
 
-def print_pdfs(reports: Sequence[Path], chromium: str,
-               progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """Print each HTML report to the PDF beside it; return the PDFs' paths."""
+@contextmanager
+def pdf_printer(chromium: str) -> Iterator[Callable[[Sequence[Path]], list[Path]]]:
+    """One headless Chromium for a whole run: yields a function that prints each HTML report
+    it is given to the PDF beside it and returns the PDFs' paths."""
     from playwright.sync_api import sync_playwright
 
-    written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         try:
             page = browser.new_page()
-            for number, report in enumerate(reports, 1):
-                page.goto(report.resolve().as_uri(), wait_until="load")
-                target = report.with_suffix(".pdf")
-                page.pdf(path=target, format="A4", print_background=True, margin=MARGIN,
-                         display_header_footer=True, header_template="<span></span>",
-                         footer_template=FOOTER)
-                written.append(target)
-                if progress:
-                    progress(number, len(reports))
+
+            def print_pdfs(reports: Sequence[Path]) -> list[Path]:
+                written = []
+                for report in reports:
+                    page.goto(report.resolve().as_uri(), wait_until="load")
+                    target = report.with_suffix(".pdf")
+                    page.pdf(path=target, format="A4", print_background=True, margin=MARGIN,
+                             display_header_footer=True, header_template="<span></span>",
+                             footer_template=FOOTER)
+                    written.append(target)
+                return written
+
+            yield print_pdfs
         finally:
             browser.close()
-    return written

@@ -1,9 +1,13 @@
 """Territory reports: ``<home>/published/<YYYY-MM>/rapports/<level>-<code>.html``.
 
 One self-contained HTML file per territory and month, in French, for funders (interfaces.md,
-"Funders"): the headline indicators with their 12-month trend, every indicator with its
-definition from the catalogue, the neglected services by need, the most concentrated
-partnerships, the fragile links and a picture of the territory's referral network.
+"Funders"): the headline indicators with their 95% interval and 12-month trend; for a
+région, maps of its départements (:mod:`pipelines.publish.maps`) and funnel plots of the
+headline shares (:mod:`pipelines.publish.funnel`); every indicator with its definition from
+the catalogue, the neglected services by need, the most concentrated partnerships, the
+fragile links and a picture of the territory's referral network
+(:mod:`pipelines.publish.network_picture`). The PDF beside each is printed by
+:mod:`pipelines.publish.pdf`.
 
 Every figure goes through the same disclosure control as the funder files: indicator values
 are the rows of :func:`pipelines.publish.funder_files.funder_long` (suppressed ones are shown

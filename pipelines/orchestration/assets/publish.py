@@ -1,6 +1,7 @@
 """Funder files and reports: each month's published indicators, with disclosure control;
 and the staff's page on deliveries."""
 
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date
 
@@ -12,7 +13,7 @@ from pipelines.orchestration.resources import HomeResource
 from pipelines.publish import deliveries as staff_page
 from pipelines.publish.folders import publish_folder, staging_folder
 from pipelines.publish.funder_files import funder_long, write_month
-from pipelines.publish.pdf import chromium_path, print_pdfs
+from pipelines.publish.pdf import chromium_path, pdf_printer
 from pipelines.publish.reports import MonthTables, write_reports
 from pipelines.publish.snapshot import publish_snapshot
 from reseau_metrics.windows import add_months
@@ -131,17 +132,19 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
                                 "$CHROMIUM): the reports are published without their PDFs")
         written = printed = 0
         staging = staging_folder(resolved.published, "reports")
-        for number, month in enumerate(months, 1):
-            folder = resolved.published / f"{month:%Y-%m}"
-            paths = write_reports(staging / folder.name,
-                                  _month_tables(con, month, protected, base))
-            if chromium:
-                printed += len(print_pdfs(paths, chromium))
-            publish_folder(staging / folder.name, folder, owns=lambda name: name == "rapports")
-            written += len(paths)
-            context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
-                             f"{month:%Y-%m} in {folder / 'rapports'}"
-                             + (" (HTML and PDF)" if chromium else ""))
+        with pdf_printer(chromium) if chromium else nullcontext() as print_pdfs:
+            for number, month in enumerate(months, 1):
+                folder = resolved.published / f"{month:%Y-%m}"
+                paths = write_reports(staging / folder.name,
+                                      _month_tables(con, month, protected, base))
+                if print_pdfs:
+                    printed += len(print_pdfs(paths))
+                publish_folder(staging / folder.name, folder,
+                               owns=lambda name: name == "rapports")
+                written += len(paths)
+                context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
+                                 f"{month:%Y-%m} in {folder / 'rapports'}"
+                                 + (" (HTML and PDF)" if print_pdfs else ""))
     return dg.MaterializeResult(metadata={"reports": written, "pdfs": printed,
                                           "min_cell": resolved.min_cell})
 
