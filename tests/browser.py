@@ -8,16 +8,13 @@ them), so a CI run keeps them.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-#: Flags for a machine with no network: without the background ones Chromium keeps trying
-#: to reach Google's hosts.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from pipelines.publish import pdf
+
 #: What Chromium says of a request it cancelled itself, as when the page navigates away
 #: while the Dagster UI's live queries are still polling: no error of the page.
 ABORTED = "net::ERR_ABORTED"
@@ -26,7 +23,7 @@ ARTIFACTS = Path(os.environ.get("RESEAU_TEST_ARTIFACTS",
 
 
 def chromium_path() -> str:
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    found = pdf.chromium_path()
     if not found:
         pytest.fail("chromium is not installed: `make test` installs Debian's chromium "
                     "package (or set CHROMIUM to a Chromium binary)")

@@ -94,7 +94,8 @@ def browser():
     be gone before Dagster runs in process again."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import FLAGS, chromium_path
+    from pipelines.publish.pdf import FLAGS
+    from tests.browser import chromium_path
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)

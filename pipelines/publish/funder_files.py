@@ -54,9 +54,13 @@ class WideTable:
     (:mod:`pipelines.publish.numbers`)."""
 
     table: pl.DataFrame
-    headers: dict[str, str]
     labels: dict[str, str]
     styles: dict[str, NumberStyle]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {name: f"{self.labels[name]} ({self.styles[name].unit})" if name in self.styles
+                else name for name in self.table.columns}
 
 
 def wide(long: pl.DataFrame, catalogue: pl.DataFrame, level: str) -> WideTable:
@@ -72,15 +76,13 @@ def wide(long: pl.DataFrame, catalogue: pl.DataFrame, level: str) -> WideTable:
         .alias(SUPPRESSED_COLUMN))
     codes = [code for code in catalogue["indicator"] if code in table.columns]
     styles = {code: number_style(code, units[code]) for code in codes}
-    headers = {"Code": "Code", "Territoire": "Territoire", SUPPRESSED_COLUMN: SUPPRESSED_COLUMN,
-               **{code: f"{labels[code]} ({styles[code].unit})" for code in codes}}
     table = (
         table.join(hidden, on="territory_code", how="left")
         .rename({"territory_code": "Code", "territory_name": "Territoire"})
         .select("Code", "Territoire", *codes, SUPPRESSED_COLUMN)
         .sort("Code")
     )
-    return WideTable(table, headers, {code: labels[code] for code in codes}, styles)
+    return WideTable(table, {code: labels[code] for code in codes}, styles)
 
 
 def write_csv(wide_table: WideTable, path: Path) -> None:

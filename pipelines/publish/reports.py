@@ -69,7 +69,7 @@ class MonthTables:
     links: pl.DataFrame
     sent: pl.DataFrame
     min_cell: int
-    denominators: pl.DataFrame | None = None
+    denominators: pl.DataFrame
 
 
 def _count(value: int, min_cell: int) -> str:
@@ -167,8 +167,6 @@ def _maps(tables: MonthTables, region: str, headline: list[dict]) -> list[dict]:
 
 def _funnels(tables: MonthTables, region: str, headline: list[dict]) -> list[dict]:
     """A funnel plot per headline share whose région value is published."""
-    if tables.denominators is None:
-        return []
     funnels = []
     for row in headline:
         indicator = row["indicator"]

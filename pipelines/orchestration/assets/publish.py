@@ -121,6 +121,7 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
         empty = pl.DataFrame()
         base = MonthTables(
             month=months[0], protected=empty, neglected=empty, links=empty, sent=empty,
+            denominators=empty,
             catalogue=con.execute("select * from marts.indicator_catalogue").pl(),
             territories=con.execute("select * from marts.dim_territories where observed").pl(),
             services=con.execute("select service_id, name, sector, departement, region "
