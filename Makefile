@@ -86,8 +86,10 @@ test: install browser pdftotext postgresql $(AXE)
 	echo "--- sqlfluff lint dbt_project/models:"; cat test-artifacts/sqlfluff.log; \
 	test $$others -eq 0 && test $$status -eq 0 && test $$served_status -eq 0 && test $$lint -eq 0
 
+# Sizes in referrals (the 10,000,000 home takes a long time to generate, once).
+BENCH_SIZES ?= 100000 1000000 10000000
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) test-artifacts .demo-home.pseudonym-key dbt_project/target dbt_project/logs

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reseau.errors import HomeError
-from reseau.settings import Limits, Notifications, Orchestration
+from reseau.settings import Limits, Notifications, Orchestration, Warehouse
 
 DEFAULT_SETTINGS = {
     # Funder-facing disclosure threshold (indicators.md, "Publication to funders").
@@ -23,6 +23,8 @@ DEFAULT_SETTINGS = {
     "limits": {},
     # How the daemon runs the home (the `[orchestration]` table, see `Orchestration`).
     "orchestration": {},
+    # How DuckDB may use the machine (the `[warehouse]` table, see `Warehouse`).
+    "warehouse": {},
 }
 
 
@@ -53,6 +55,7 @@ class Home:
                 raise HomeError(f"{toml_path} is not valid TOML ({exc}): fix or remove it") from exc
             Limits.from_table(settings["limits"], str(toml_path))  # a bad limit stops here
             Orchestration.from_table(settings["orchestration"], str(toml_path))
+            Warehouse.from_table(settings["warehouse"], str(toml_path))
             if not isinstance(settings["pdf_reports"], bool):
                 raise HomeError(f"{toml_path}: pdf_reports = {settings['pdf_reports']!r} is "
                                 "neither true nor false: fix or remove it")
@@ -126,6 +129,14 @@ class Home:
     @property
     def limits(self) -> Limits:
         return Limits.from_table(self.settings.get("limits", {}))
+
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB's memory limit and spill folder for the warehouse (``[warehouse]``); the
+        folder is made if missing (DuckDB makes only its last part)."""
+        config = Warehouse.from_table(self.settings.get("warehouse", {})).duckdb_config(
+            self.root, self.state)
+        Path(config["temp_directory"]).mkdir(parents=True, exist_ok=True)
+        return config
 
     @property
     def orchestration(self) -> Orchestration:

@@ -1,6 +1,7 @@
 """The settings of a home's ``reseau.toml`` that are more than a value: the limits on a
 delivered file (``[limits]``), the failure e-mails (``[notifications]``) and how the daemon
-runs the home (``[orchestration]``). Each checks its table and says what to fix."""
+runs the home (``[orchestration]``), and how DuckDB may use the machine (``[warehouse]``).
+Each checks its table and says what to fix."""
 
 from __future__ import annotations
 
@@ -8,8 +9,21 @@ import os
 import re
 from dataclasses import dataclass, fields
 from email.utils import parseaddr
+from pathlib import Path
 
 from reseau.errors import HomeError
+
+
+def _known_keys(cls, name: str, table, where: str, noun: str = "setting") -> None:
+    """Stop with one line unless ``table`` is a TOML table of ``cls``'s fields only."""
+    if not isinstance(table, dict):
+        raise HomeError(f"{where}: {name} must be a table ([{name}] with one key per line): "
+                        "fix or remove it")
+    known = [item.name for item in fields(cls)]
+    for key in table:
+        if key not in known:
+            raise HomeError(f"{where}: [{name}] {key} is not a {noun} (known: "
+                            f"{', '.join(known)}): fix or remove it")
 
 
 @dataclass(frozen=True)
@@ -30,14 +44,8 @@ class Limits:
     @classmethod
     def from_table(cls, table, where: str = "reseau.toml") -> Limits:
         """The defaults, overridden by the ``[limits]`` table of ``where``."""
-        if not isinstance(table, dict):
-            raise HomeError(f"{where}: limits must be a table ([limits] with one key per "
-                            "line): fix or remove it")
-        known = [item.name for item in fields(cls)]
+        _known_keys(cls, "limits", table, where, noun="limit")
         for key, value in table.items():
-            if key not in known:
-                raise HomeError(f"{where}: [limits] {key} is not a limit (known: "
-                                f"{', '.join(known)}): fix or remove it")
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise HomeError(f"{where}: [limits] {key} = {value!r} is not a positive whole "
                                 f"number (e.g. {key} = {getattr(cls(), key):_}): fix or "
@@ -171,14 +179,8 @@ class Orchestration:
 
     @classmethod
     def from_table(cls, table, where: str = "reseau.toml") -> Orchestration:
-        if not isinstance(table, dict):
-            raise HomeError(f"{where}: orchestration must be a table ([orchestration] with one "
-                            "key per line): fix or remove it")
-        known = {item.name: item.type for item in fields(cls)}
+        _known_keys(cls, "orchestration", table, where)
         for key, value in table.items():
-            if key not in known:
-                raise HomeError(f"{where}: [orchestration] {key} is not a setting (known: "
-                                f"{', '.join(known)}): fix or remove it")
             wanted = int if key == "sensor_interval_seconds" else str
             if isinstance(value, bool) or not isinstance(value, wanted) or (
                     wanted is int and value < 1) or (wanted is str and not value.strip()):
@@ -202,3 +204,42 @@ class Orchestration:
                             f"which is not set: export {self.postgres_url_env}=postgresql://..."
                             " (see docs/operations.md)")
         return url
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """How DuckDB may use the machine (``[warehouse]`` in ``reseau.toml``; docs/operations.md).
+
+    Past ``memory_limit``, DuckDB spills what it sorts, joins and aggregates to files under
+    ``temp_directory`` instead of failing; the Python steps (polars frames) live beside it,
+    hence a default of half the machine's memory rather than DuckDB's 80%."""
+
+    #: DuckDB's memory limit, as DuckDB writes it (``"8GB"``, ``"512MiB"``); None: half of
+    #: this machine's memory.
+    memory_limit: str | None = None
+    #: Where DuckDB spills; relative to the home, or absolute. None: ``.reseau/spill``.
+    temp_directory: str | None = None
+
+    @classmethod
+    def from_table(cls, table, where: str = "reseau.toml") -> Warehouse:
+        _known_keys(cls, "warehouse", table, where)
+        for key, value in table.items():
+            if not isinstance(value, str) or not value.strip() or (
+                    key == "memory_limit" and not _SIZE.fullmatch(value)):
+                example = '"8GB"' if key == "memory_limit" else '"/var/tmp/reseau-spill"'
+                raise HomeError(f"{where}: [warehouse] {key} = {value!r} is not valid (e.g. "
+                                f"{key} = {example}): fix or remove it")
+        return cls(**table)
+
+    def duckdb_config(self, home_root: Path, state: Path) -> dict[str, str]:
+        """The settings every read-write connection to the warehouse opens with."""
+        if self.memory_limit is not None:
+            memory = self.memory_limit.strip()
+        else:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            memory = f"{max(total // 2 // 2**20, 256)}MiB"
+        spill = home_root / self.temp_directory if self.temp_directory else state / "spill"
+        return {"memory_limit": memory, "temp_directory": str(spill)}

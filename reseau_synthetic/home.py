@@ -68,8 +68,20 @@ def _check(home: Path, referrals: int, months: int, end_month: str, formats: str
                                   f"not mix with another one; use an empty or new --home")
 
 
+def _scale_for(services: int, territory, catalogue, hub_dep: int) -> float:
+    """The scale of the repeatable local services that gives about ``services`` services
+    (at least 1: the usual cast); the count is close to linear in the scale."""
+    def count(scale: float) -> int:
+        return len(build_directory(np.random.default_rng(0), territory, catalogue, scale,
+                                   hub_dep))
+
+    low, high = count(1.0), count(2.0)
+    return max(1.0, 1.0 + (services - low) / max(high - low, 1))
+
+
 def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, seed: int = 42,
                   end_month: str = "2026-10", formats: str = "canonical",
+                  services: int | None = None,
                   progress: Callable[[str], None] | None = None) -> dict:
     """Write a synthetic region into ``home`` and return its ground truth.
 
@@ -89,6 +101,10 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
         ``canonical`` (every export in the contract's CSV) or ``mixed`` (each exporter in
         its own format and quirks, plus broken and identifying files: see
         :mod:`reseau_synthetic.quirks`). Same seed, same rows either way.
+    services : int, optional
+        About how many services the directory lists (the local services of each département
+        repeated to reach it; at least the usual cast). By default it grows with
+        ``referrals``, from about 330 to 650.
     progress : callable, optional
         Receives short messages as each part is written.
 
@@ -104,7 +120,8 @@ def generate_home(home: Path, *, referrals: int = 200_000, months: int = 24, see
     catalogue = build_catalogue()
     territory = build_territory(streams[0])
     roles = assign_roles(streams[1], len(territory.dep_codes))
-    scale = float(np.clip(1 + (referrals - 300_000) / 700_000, 1.0, 2.5))
+    scale = (_scale_for(services, territory, catalogue, roles["concentration"]) if services
+             else float(np.clip(1 + (referrals - 300_000) / 700_000, 1.0, 2.5)))
     directory = build_directory(streams[2], territory, catalogue, scale, roles["concentration"])
     starts = month_starts(end_month, months)
     plan = make_plan(streams[3], roles, territory, directory, catalogue, months,

@@ -24,6 +24,12 @@ pdf_reports = {str(DEFAULT_SETTINGS["pdf_reports"]).lower()}
 # Raise a limit if a service's genuine export is refused for its size.
 [limits]
 """ + "".join(f"# {name} = {value:_}\n" for name, value in vars(Limits()).items()) + """
+# How DuckDB may use this machine: past memory_limit, large work spills to temp_directory
+# instead of failing. Defaults: half of the machine's memory, and .reseau/spill in the home.
+# [warehouse]
+# memory_limit = "8GB"
+# temp_directory = "/var/tmp/reseau-spill"
+
 # How `reseau serve` runs this home (docs/operations.md in the réseau repository): the
 # Dagster instance (run history, schedule and sensor state) in PostgreSQL, and how often the
 # landing sensor looks for new files. Without a URL, Dagster's embedded storage here.

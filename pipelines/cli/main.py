@@ -33,7 +33,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise HomeError("no home folder given: pass --home DIR or set RESEAU_HOME")
     root = Path(given)
     truth = generate_home(root, referrals=args.referrals, months=args.months, seed=args.seed,
-                          formats=args.formats, progress=_progress)
+                          formats=args.formats, services=args.services, progress=_progress)
     _progress(f"wrote a synthetic region to {root.resolve()} "
               f"({len(truth.get('months', []))} months); ground truth in ground_truth.json")
     return 0
@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="write a synthetic region into a home")
     generate.add_argument("--home")
     generate.add_argument("--months", type=int, default=24)
+    generate.add_argument("--services", type=int, metavar="N",
+                          help="about how many services the directory lists (default: "
+                               "330 to 650, growing with --referrals)")
     _region_options(generate, formats="canonical")
     generate.set_defaults(handler=cmd_generate)
 

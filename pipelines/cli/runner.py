@@ -22,6 +22,26 @@ concurrency:
 telemetry:
   enabled: false
 """
+SQLITE_STORAGE = """\
+# Runs, event log, schedules and sensors in SQLite files under this folder, as Dagster's own
+# embedded storage keeps them, through connections that stay open (pipelines/orchestration/
+# storage.py); compute logs in storage/.
+run_storage:
+  module: pipelines.orchestration.storage
+  class: PooledSqliteRunStorage
+  config:
+    base_dir: {runs}
+event_log_storage:
+  module: pipelines.orchestration.storage
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {events}
+schedule_storage:
+  module: dagster._core.storage.schedules
+  class: SqliteScheduleStorage
+  config:
+    base_dir: {schedules}
+"""
 POSTGRES_STORAGE = """\
 # Runs, event log, schedules and sensors in PostgreSQL ([orchestration] in reseau.toml, or
 # `reseau serve --postgres-url`); compute logs stay under this folder, in storage/.
@@ -84,7 +104,7 @@ def dagster_home(home: Home, postgres_url: str | None = None) -> Path:
     written in reseau.toml is written with the driver. ``postgres_url`` (``reseau serve
     --postgres-url``) overrides them, written as ``$RESEAU_SERVE_POSTGRES_URL``, which the
     caller sets to ``psycopg2_url(postgres_url)`` for Dagster's processes. Otherwise
-    Dagster's embedded storage in this folder.
+    Dagster's embedded storage in this folder, on connections that stay open.
     """
     orchestration = home.orchestration
     if postgres_url:
@@ -104,7 +124,12 @@ def dagster_home(home: Home, postgres_url: str | None = None) -> Path:
         check_postgres(url)
     folder = home.state / "dagster"
     folder.mkdir(parents=True, exist_ok=True)
-    text = DAGSTER_YAML + ("" if written is None else POSTGRES_STORAGE.format(url=written))
+    if written is None:  # YAML double-quoted strings
+        text = DAGSTER_YAML + SQLITE_STORAGE.format(
+            runs=json.dumps(f"{folder}/history/"), events=json.dumps(f"{folder}/history/runs/"),
+            schedules=json.dumps(f"{folder}/schedules"))
+    else:
+        text = DAGSTER_YAML + POSTGRES_STORAGE.format(url=written)
     (folder / "dagster.yaml").write_text(text, encoding="utf-8")
     return folder
 

@@ -13,6 +13,7 @@ dbt does not support two invocations at once in one process: a lock makes them t
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -27,15 +28,21 @@ _DONE = object()
 #: dbt's lines worth a line in the run's log (each is an event Dagster stores): what ran,
 #: and how it went. Warnings and errors are always logged.
 _SUMMARIES = {"FoundStats", "FinishedRunningStats", "StatsLine"}
+#: dbt's events that say how a node went: what dagster-dbt turns into materialisations and
+#: asset checks (``DbtCoreCliEventMessage.is_result_event``).
+_RESULTS = {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"}
 
 
 def write_dbt_profile(home: Home) -> Path:
     """Write the home's own dbt profile (its warehouse path); return its folder."""
     home.dbt_profiles_dir.mkdir(parents=True, exist_ok=True)
     profile = home.dbt_profiles_dir / "profiles.yml"
+    settings = "".join(f"        {key}: {json.dumps(value)}\n"
+                       for key, value in home.duckdb_config().items())
     profile.write_text(
         "reseau:\n  target: home\n  outputs:\n    home:\n      type: duckdb\n"
-        f"      path: '{home.warehouse.as_posix()}'\n      threads: 2\n",
+        f"      path: {json.dumps(home.warehouse.as_posix())}\n      threads: 2\n"
+        f"      settings:\n{settings}",
         encoding="utf-8",
     )
     return home.dbt_profiles_dir
@@ -86,7 +93,8 @@ def _parsed(home: Home) -> Any:
 def invoke(home: Home | None, args: list[str],
            on_event: Callable[[dict[str, Any]], None] = lambda event: None) -> Any:
     """Run one dbt command on ``home``'s warehouse (``home`` None: the project alone, e.g.
-    ``parse``); ``on_event`` receives each of dbt's events as dbt's JSON log would print it.
+    ``parse``); ``on_event`` receives, as dbt's JSON log would print them, the events that
+    say how a node went, dbt's summary lines, and every warning and error.
     Return dbt's result; raise :class:`DbtFailed` if the command failed."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
@@ -95,9 +103,14 @@ def invoke(home: Home | None, args: list[str],
     failures: list[str] = []
 
     def callback(message) -> None:
+        # Only the events anyone reads become dicts: dbt fires thousands of debug events a
+        # build, and turning each into a dict (protobuf to JSON) is most of their cost.
+        info = message.info
+        if info.level not in ("warn", "error") and info.name not in _RESULTS | _SUMMARIES:
+            return
         event = msg_to_dict(message)
-        if event.get("info", {}).get("level") == "error":
-            failures.append(event["info"].get("msg", ""))
+        if info.level == "error":
+            failures.append(info.msg)
         on_event(event)
 
     with _LOCK:

@@ -50,7 +50,8 @@ class HomeResource(dg.ConfigurableResource):
         """
         home = self.get_home()
         key = key_from_environment() if rekey else None
-        con = duckdb.connect(str(home.warehouse))
+        # Large work spills to disk past the memory limit (the dbt profile says the same).
+        con = duckdb.connect(str(home.warehouse), config=home.duckdb_config())
         try:
             if key is not None:
                 install_rekey_macro(con, key)

@@ -1,9 +1,15 @@
+{{ config(materialized='incremental', incremental_strategy='replace_months',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_increment_months') }}
 with
 
 referrals as (
     select * from {{ ref('int_referrals_deduplicated') }}
     -- Valid referral: not cancelled (origin != target and known services were checked on rows).
     where status is distinct from 'cancelled'
+    {% if is_incremental() %}
+        and {{ in_increment() }}
+    {% endif %}
 ),
 
 communes as (

@@ -1,8 +1,14 @@
+{{ config(materialized='incremental', incremental_strategy='replace_months',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_increment_months') }}
 with
 
 rows as (
     select * from {{ ref('int_support_rows_classified') }}
     where outcome = 'loaded'
+    {% if is_incremental() %}
+        and {{ in_increment() }}
+    {% endif %}
 ),
 
 communes as (

@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from pipelines.orchestration.builds import BuildPlan, plan_build, record_build
 from pipelines.orchestration.dbt_invocation import DBT_PROJECT_DIR, invoke, project_files, stream
 from pipelines.orchestration.resources import HomeResource
 
@@ -44,10 +47,34 @@ class ReseauTranslator(DagsterDbtTranslator):
 INDICATOR_MODELS = "tag:indicators"
 
 
+_UNCHANGED = ("depends only on the dbt project and the reference tables, unchanged since the "
+              "last build")
+
+
+def _left_as_they_were(translator: DagsterDbtTranslator) -> list[dg.AssetKey]:
+    """The asset keys of the models and seeds an incremental build leaves as they were: those
+    not built from the landed rows (not ``source:landing+``), parents first."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    todo = [unique_id for unique_id, source in manifest["sources"].items()
+            if source["source_name"] == "landing"]
+    downstream: set[str] = set()
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child not in downstream:
+                downstream.add(child)
+                todo.append(child)
+    nodes = {unique_id: node for unique_id, node in manifest["nodes"].items()
+             if node["resource_type"] in ("model", "seed") and unique_id not in downstream}
+    order = TopologicalSorter({unique_id: [parent for parent in manifest["parent_map"][unique_id]
+                                           if parent in nodes] for unique_id in nodes})
+    return [translator.get_asset_key(nodes[unique_id]) for unique_id in order.static_order()]
+
+
 def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: str | None,
-               exclude: str | None, translator: DagsterDbtTranslator) -> Iterator[Any]:
+               exclude: str | None, translator: DagsterDbtTranslator,
+               plan: BuildPlan | None = None) -> Iterator[Any]:
     """``dbt build`` of this definition's models (or of the subset asked for), their tests
-    as asset checks."""
+    as asset checks; with ``plan``, the part of them that the plan rebuilds."""
     resolved = home.get_home()
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     if context.is_subset:  # e.g. one model materialised from the UI
@@ -57,6 +84,7 @@ def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: st
                  and translator.get_asset_key(node) in wanted]
         selection = ["--select", " ".join(names)]
     else:
+        select = plan.select if plan is not None and plan.select else select
         selection = [*(["--select", select] if select else []),
                      *(["--exclude", exclude] if exclude else [])]
 
@@ -68,7 +96,9 @@ def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: st
 
     # "buildable": a test that spans models (relationships) runs in the invocation that
     # builds its last parent, not before that parent exists.
-    yield from stream(resolved, ["build", "--indirect-selection", "buildable", *selection],
+    indirect = plan.indirect_selection if plan is not None else "buildable"
+    yield from stream(resolved, ["build", "--indirect-selection", indirect, *selection,
+                                 *(plan.dbt_args() if plan is not None else [])],
                       to_events, context.log.info)
 
 
@@ -83,8 +113,23 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
 
     @dbt_assets(name="warehouse_models", exclude=INDICATOR_MODELS, **common)
     def warehouse_models(context: dg.AssetExecutionContext, home: HomeResource):
-        """Build and test staging, intermediate and marts from raw.* (dbt)."""
-        yield from _dbt_build(context, home, None, INDICATOR_MODELS, translator)
+        """Build and test staging, intermediate and marts from raw.* (dbt): everything, or
+        the months of the files loaded since the last build (``builds.py``)."""
+        with home.connect() as con:
+            plan = plan_build(con)
+        context.log.info(f"dbt: {'full build' if plan.full else 'months of the new files'} "
+                         f"({plan.reason})")
+        if not plan.full and not context.is_subset:
+            # The models the plan leaves as they were are current: said first (none is
+            # downstream of a model rebuilt), so that the assets after them run.
+            for key in _left_as_they_were(translator):
+                if key in context.selected_asset_keys:
+                    yield dg.MaterializeResult(asset_key=key, metadata={
+                        "rebuilt": False, "why": _UNCHANGED})
+        yield from _dbt_build(context, home, None, INDICATOR_MODELS, translator, plan)
+        if not context.is_subset:
+            with home.connect() as con:
+                record_build(con, plan, datetime.now(UTC).replace(tzinfo=None))
 
     @dbt_assets(name="indicator_marts", select=INDICATOR_MODELS, **common)
     def indicator_marts(context: dg.AssetExecutionContext, home: HomeResource):

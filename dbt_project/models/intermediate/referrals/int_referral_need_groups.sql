@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='replace_months',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_increment_months') }}
 -- Valid referrals grouped by (month, territory commune, origin, need): the "aggregate first"
 -- input of the expected side of neglected services (indicators.md). Needs are declared or
 -- inferred (fct_referrals); a referral whose commune is not known (a postcode shared by
@@ -14,6 +17,9 @@ referrals as (
         unnest(needs) as need
     from {{ ref('fct_referrals') }}
     where territory_commune is not null
+    {% if is_incremental() %}
+        and {{ in_increment() }}
+    {% endif %}
 ),
 
 final as (

@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='replace_months',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_increment_months') }}, {{ ref('int_increment_files') }}
 -- Every referral row read, with its outcome: quarantined (with a reason a person
 -- understands), superseded by a later delivery, merged into another row of the same referral,
 -- or loaded. Loaded + merged + superseded + quarantined = read, for every file.
@@ -5,6 +8,9 @@ with
 
 rows as (
     select * from {{ ref('stg_landing__referral_rows') }}
+    {% if is_incremental() %}
+        where {{ in_increment(rows_read=true) }}
+    {% endif %}
 ),
 
 files as (

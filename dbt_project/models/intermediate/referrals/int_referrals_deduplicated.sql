@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='replace_months',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_increment_months') }}
 -- One row per referral: rows with the same (origin, target, person, date) are one referral,
 -- whoever exported them. Needs are the union; the loaded row (see classification) gives the
 -- status; the referring professional comes from the origin's own copy when it has one.
@@ -6,6 +9,9 @@ with
 rows as (
     select * from {{ ref('int_referral_rows_classified') }}
     where outcome in ('loaded', 'merged')
+    {% if is_incremental() %}
+        and {{ in_increment() }}
+    {% endif %}
 ),
 
 final as (

@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='replace_months',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_increment_months') }}
 -- Observed side of neglected services: per (month, territory commune, target, need n), the
 -- valid referrals to that target with a need matching n (declared or inferred). Unlike the
 -- expected side, the commune is not needed: a referral placed only at the département (an
@@ -14,6 +17,9 @@ referral_needs as (
         target_service_id,
         unnest(needs) as need
     from {{ ref('fct_referrals') }}
+    {% if is_incremental() %}
+        where {{ in_increment() }}
+    {% endif %}
 ),
 
 matches as (

@@ -1,9 +1,15 @@
+{{ config(materialized='incremental', incremental_strategy='replace_months',
+          on_schema_change='fail') }}
+-- depends_on: {{ ref('int_increment_months') }}, {{ ref('int_increment_files') }}
 -- Every support row read, with its outcome (same accounting as referral rows). Duplicates are
 -- rows of one exporter with the same support_id; the last delivered is kept.
 with
 
 rows as (
     select * from {{ ref('stg_landing__support_rows') }}
+    {% if is_incremental() %}
+        where {{ in_increment(rows_read=true) }}
+    {% endif %}
 ),
 
 files as (

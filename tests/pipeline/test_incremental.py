@@ -1,0 +1,97 @@
+"""An observatory's runs are incremental: each rebuilds only the months its new files touch,
+and ends with the same marts, to the byte, as one full rebuild from the same files."""
+
+import os
+import shutil
+
+import duckdb
+
+from pipelines.cli.runner import run_pipeline
+from pipelines.ingest.months import months_touched
+from reseau.home import Home
+from tests.conftest import copy_tiny_home
+
+#: Every mart, and the intermediate tables the incremental facts are built from.
+TABLES = [f"marts.{name}" for name in (
+    "fct_referrals", "fct_supports", "dim_services", "dim_territories", "dim_needs",
+    "territory_indicators", "neglected_services", "service_indicators", "link_indicators",
+    "quarantine", "load_audit", "deliveries", "indicator_catalogue")] + [
+    f"intermediate.{name}" for name in (
+        "int_referral_rows_classified", "int_support_rows_classified",
+        "int_referrals_deduplicated", "int_referral_need_groups",
+        "int_target_need_observations")]
+HELD_BACK = ["referrals/S1/S1_2024-06.csv", "referrals/S1/S1_2024-06_v2.csv",
+             "referrals/S3/S3_2024-05_v2.csv"]
+
+
+def tables(home: Home) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return {table: con.execute(f"select * from {table} order by all").fetchall()
+                for table in TABLES}
+    finally:
+        con.close()
+
+
+def rebuilt_months(home: Home) -> list[str]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return [f"{month:%Y-%m}" for (month,) in con.execute(
+            "select month from intermediate.int_increment_months order by month").fetchall()]
+    finally:
+        con.close()
+
+
+def correct_may(home: Home) -> None:
+    """S3 re-delivers May after June was loaded: one referral's status corrected, one
+    referral added."""
+    may = home.landing / "referrals" / "S3" / "S3_2024-05.csv"
+    later = max(path.stat().st_mtime for path in home.landing.rglob("*.csv")) + 86_400
+    text = may.read_text(encoding="utf-8").replace(
+        "x2,2024-05-15,S3,S5,P7,justice,PRO3,pending,,",
+        "x2,2024-05-15,S3,S5,P7,justice,PRO3,accepted,2024-05-20,")
+    assert text != may.read_text(encoding="utf-8")
+    text += "x9,2024-05-28,S3,S1,P9,logement-hebergement,PRO3,pending,,,01001\n"
+    corrected = may.with_name("S3_2024-05_v2.csv")
+    corrected.write_text(text, encoding="utf-8")
+    os.utime(corrected, (later, later))
+
+
+def deliver(home: Home, aside, names: list[str]) -> None:
+    """Put held-back files in landing (their times kept), then run what the landing sensor
+    would: the months they touch, on to the last published one."""
+    paths = set()
+    for name in names:
+        path = home.landing / name
+        shutil.move(aside / name, path)
+        paths.add(path)
+    months, pending = months_touched(home, paths)
+    assert pending == len(names)
+    assert run_pipeline(home, months)
+
+
+def test_incremental_runs_give_the_marts_of_a_full_rebuild(tmp_path):
+    full = Home.open(copy_tiny_home(tmp_path / "full"))
+    correct_may(full)
+    steps = Home.open(copy_tiny_home(tmp_path / "steps"))
+    correct_may(steps)
+    aside = tmp_path / "aside"
+    for name in HELD_BACK:
+        (aside / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(steps.landing / name, aside / name)
+
+    assert run_pipeline(full)  # every month, every file, from an empty warehouse
+
+    assert run_pipeline(steps)  # May only
+    deliver(steps, aside, HELD_BACK[:1])  # June arrives
+    assert rebuilt_months(steps) == ["2024-06"]
+    deliver(steps, aside, HELD_BACK[1:])  # June re-delivered, and May corrected
+
+    con = duckdb.connect(str(steps.warehouse), read_only=True)
+    builds = con.execute("select full_refresh from raw.dbt_builds order by built_at").fetchall()
+    con.close()
+    assert builds == [(True,), (False,), (False,)]  # the last two rebuilt their months only
+    expected, got = tables(full), tables(steps)
+    assert expected["marts.fct_referrals"] and expected["marts.territory_indicators"]
+    for table in TABLES:
+        assert got[table] == expected[table], table
