@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -54,7 +55,7 @@ TARGETS = {
 FLOOR_SQL = """
 with referrals as (
     select left(person_commune, 2) as departement, target_service_id
-    from read_csv('{landing}/referrals/*/*.csv', union_by_name = true, all_varchar = true)
+    from read_csv('{landing}/referrals/*/*.csv', all_varchar = true)
 ),
 counts as (
     select departement, target_service_id, count(*) as n from referrals group by all
@@ -163,10 +164,12 @@ def run_rows(label: str, command: list[str], home: Path, env: dict[str, str],
     return rows
 
 
-def last_month_files(home: Path) -> list[Path]:
-    """The files of the generated region's last month (``<exporter>_<YYYY-MM>.csv``)."""
-    months = sorted({path.stem.rsplit("_", 1)[-1] for path in home.glob("landing/*/*/*.csv")})
-    return sorted(home.glob(f"landing/*/*/*_{months[-1]}.csv"))
+def last_month_files(home: Path) -> tuple[str, list[Path]]:
+    """The generated region's last month, and its files (``<exporter>_<YYYY-MM>[_...].csv``)."""
+    months = {path: found.group(1) for path in home.glob("landing/*/*/*.csv")
+              if (found := re.search(r"_(\d{4}-\d{2})(?:_\w+)?\.csv$", path.name))}
+    last = max(months.values())
+    return last, sorted(path for path, month in months.items() if month == last)
 
 
 def bench_size(referrals: int, root: Path, env: dict[str, str]) -> list[tuple]:
@@ -180,11 +183,12 @@ def bench_size(referrals: int, root: Path, env: dict[str, str]) -> list[tuple]:
         wall, peak, *_ = measure([RESEAU, "generate", "--home", str(home), "--referrals",
                                   str(referrals), *services], env, log)
         rows.append((referrals, "generate", wall, peak))
+    held = home / "held-back"
+    for path in held.glob("landing/*/*/*"):  # held back by a bench that was stopped
+        path.rename(home / path.relative_to(held))
     for folder in ("warehouse", "published", ".reseau", "rejected", "data-docs", "held-back"):
         shutil.rmtree(home / folder, ignore_errors=True)
-    held = home / "held-back"
-    last = last_month_files(home)
-    month = last[0].stem.rsplit("_", 1)[-1]
+    month, last = last_month_files(home)
     for path in last:
         (held / path.relative_to(home)).parent.mkdir(parents=True, exist_ok=True)
         path.rename(held / path.relative_to(home))
