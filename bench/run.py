@@ -248,6 +248,9 @@ def main() -> None:
         print(table([row for row in rows if row[0] == referrals]), flush=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip() or "?"
+    if subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                      capture_output=True, text=True).stdout.strip():
+        commit += " (with uncommitted changes)"
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     args.results.write_text(
         f"# `make bench` results\n\nMeasured {dt.date.today():%Y-%m-%d} at commit {commit}, on "

@@ -20,9 +20,9 @@ from datetime import datetime
 
 from pipelines.orchestration.dbt_invocation import project_files
 
-#: The tables of ``raw.*`` that reference_tables reloads at each run; the facts depend on them.
-REFERENCE_TABLES = ("services", "conventions", "service_aliases", "need_codes", "cog_communes",
-                    "cog_departements", "cog_regions", "postcodes")
+#: The dbt sources whose rows the facts are built from, month by month; every other source
+#: of the warehouse's models (the reference tables) is in the fingerprint.
+ROW_SOURCES = ("landing", "indicators")
 BUILDS_DDL = """
 create table if not exists raw.dbt_builds (
     built_at timestamp,       -- when the build ended (UTC)
@@ -68,23 +68,31 @@ def _has_table(con, schema: str, table: str) -> bool:
                        "and table_name = ?", [schema, table]).fetchone()[0] > 0
 
 
-def fingerprint(con) -> str:
+def reference_sources(manifest: dict) -> list[tuple[str, str]]:
+    """(schema, table) of the dbt sources other than the landed rows and the indicators."""
+    return sorted({(source["schema"], source["identifier"])
+                   for source in manifest["sources"].values()
+                   if source["source_name"] not in ROW_SOURCES})
+
+
+def fingerprint(con, manifest: dict) -> str:
     """A digest of the dbt project's files and of the reference tables' rows."""
     digest = hashlib.sha256()
     for path in sorted(project_files()):
         digest.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for table in REFERENCE_TABLES:
-        if _has_table(con, "raw", table):
+    for schema, table in reference_sources(manifest):
+        if _has_table(con, schema, table):
             rows, rows_digest = con.execute(
                 f"select count(*), md5(coalesce(string_agg(md5(t::varchar), '' "
-                f"order by md5(t::varchar)), '')) from raw.{table} as t").fetchone()
-            digest.update(f"{table}:{rows}:{rows_digest}\0".encode())
+                f"order by md5(t::varchar)), '')) from {schema}.{table} as t").fetchone()
+            digest.update(f"{schema}.{table}:{rows}:{rows_digest}\0".encode())
     return digest.hexdigest()
 
 
-def plan_build(con) -> BuildPlan:
-    """What the next build of the warehouse behind ``con`` must rebuild."""
-    current = fingerprint(con)
+def plan_build(con, manifest: dict) -> BuildPlan:
+    """What the next build of the warehouse behind ``con`` must rebuild (``manifest``: the
+    dbt project's, as JSON)."""
+    current = fingerprint(con, manifest)
     through = (con.execute("select max(ingested_at) from raw.files").fetchone()[0]
                if _has_table(con, "raw", "files") else None)
     last = (con.execute("select loaded_through, fingerprint from raw.dbt_builds "

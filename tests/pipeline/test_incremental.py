@@ -1,5 +1,6 @@
 """An observatory's runs are incremental: each rebuilds only the months its new files touch,
-and ends with the same marts, to the byte, as one full rebuild from the same files."""
+and ends with the same marts, to the byte, as one full rebuild from the same files, also
+after a correction of an old month."""
 
 import os
 import shutil
@@ -9,7 +10,7 @@ import duckdb
 from pipelines.cli.runner import run_pipeline
 from pipelines.ingest.months import months_touched
 from reseau.home import Home
-from tests.conftest import copy_tiny_home
+from tests.conftest import DELIVERY_EPOCH, copy_tiny_home
 
 #: Every mart, and the intermediate tables the incremental facts are built from.
 TABLES = [f"marts.{name}" for name in (
@@ -20,8 +21,8 @@ TABLES = [f"marts.{name}" for name in (
         "int_referral_rows_classified", "int_support_rows_classified",
         "int_referrals_deduplicated", "int_referral_need_groups",
         "int_target_need_observations")]
-HELD_BACK = ["referrals/S1/S1_2024-06.csv", "referrals/S1/S1_2024-06_v2.csv",
-             "referrals/S3/S3_2024-05_v2.csv"]
+#: Held back from the first run: the correction of May, delivered after June.
+HELD_BACK = ["referrals/S3/S3_2024-05_v2.csv"]
 
 
 def tables(home: Home) -> dict[str, list[tuple]]:
@@ -46,7 +47,7 @@ def correct_may(home: Home) -> None:
     """S3 re-delivers May after June was loaded: one referral's status corrected, one
     referral added."""
     may = home.landing / "referrals" / "S3" / "S3_2024-05.csv"
-    later = max(path.stat().st_mtime for path in home.landing.rglob("*.csv")) + 86_400
+    later = DELIVERY_EPOCH + 30 * 86_400  # after every file of the home
     text = may.read_text(encoding="utf-8").replace(
         "x2,2024-05-15,S3,S5,P7,justice,PRO3,pending,,",
         "x2,2024-05-15,S3,S5,P7,justice,PRO3,accepted,2024-05-20,")
@@ -70,27 +71,26 @@ def deliver(home: Home, aside, names: list[str]) -> None:
     assert run_pipeline(home, months)
 
 
-def test_incremental_runs_give_the_marts_of_a_full_rebuild(tmp_path):
+def test_incremental_runs_give_the_marts_of_a_full_rebuild(tiny_run_copy, tmp_path):
+    # The same files, May corrected after June: one full build from an empty warehouse ...
     full = Home.open(copy_tiny_home(tmp_path / "full"))
     correct_may(full)
-    steps = Home.open(copy_tiny_home(tmp_path / "steps"))
-    correct_may(steps)
+    assert run_pipeline(full)
+    # ... and, in steps, the tiny home's run (May and June, June re-delivered once), then
+    # the correction of May, which rebuilds May alone.
+    steps = tiny_run_copy
     aside = tmp_path / "aside"
+    correct_may(steps)
     for name in HELD_BACK:
         (aside / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.move(steps.landing / name, aside / name)
-
-    assert run_pipeline(full)  # every month, every file, from an empty warehouse
-
-    assert run_pipeline(steps)  # May only
-    deliver(steps, aside, HELD_BACK[:1])  # June arrives
-    assert rebuilt_months(steps) == ["2024-06"]
-    deliver(steps, aside, HELD_BACK[1:])  # June re-delivered, and May corrected
+    deliver(steps, aside, HELD_BACK)
+    assert rebuilt_months(steps) == ["2024-05"]
 
     con = duckdb.connect(str(steps.warehouse), read_only=True)
     builds = con.execute("select full_refresh from raw.dbt_builds order by built_at").fetchall()
     con.close()
-    assert builds == [(True,), (False,), (False,)]  # the last two rebuilt their months only
+    assert builds == [(True,), (False,)]  # the second rebuilt its months only
     expected, got = tables(full), tables(steps)
     assert expected["marts.fct_referrals"] and expected["marts.territory_indicators"]
     for table in TABLES:

@@ -80,7 +80,9 @@ def test_a_failing_blocking_check_stops_indicators_and_publication(tiny_run_copy
                 "'X1' as referral_id, 9 as row_number) from raw.referral_rows "
                 "where person_id is not null "
                 "and file = (select min(file) from raw.referral_rows) limit 1")
-    con.execute("update raw.files set rows_read = rows_read + 1 "
+    # ... as if its file had been loaded after the last build, which rebuilds its months.
+    con.execute("update raw.files set rows_read = rows_read + 1, "
+                "ingested_at = ingested_at + interval 1 day "
                 "where file = (select min(file) from raw.referral_rows)")
     con.execute("delete from indicators.territory_indicators")
     con.close()

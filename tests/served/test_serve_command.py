@@ -69,7 +69,10 @@ def write_orchestration(home: Home, text: str) -> Home:
 def test_dagster_yaml_is_embedded_by_default(tiny_home):
     written = (dagster_home(tiny_home) / "dagster.yaml").read_text()
     assert "max_concurrent_runs: 1" in written and "enabled: false" in written
-    assert "storage:" not in written
+    # Dagster's SQLite storage under the home, on connections that stay open.
+    assert "postgres" not in written
+    assert "class: PooledSqliteEventLogStorage" in written
+    assert f'base_dir: "{tiny_home.state / "dagster" / "history" / "runs"}/"' in written
 
 
 def test_dagster_yaml_names_the_variable_never_the_url_it_holds(tiny_home, postgres,

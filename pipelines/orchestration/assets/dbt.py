@@ -47,6 +47,10 @@ class ReseauTranslator(DagsterDbtTranslator):
 INDICATOR_MODELS = "tag:indicators"
 
 
+def _manifest() -> dict[str, Any]:
+    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
 _UNCHANGED = ("depends only on the dbt project and the reference tables, unchanged since the "
               "last build")
 
@@ -54,7 +58,7 @@ _UNCHANGED = ("depends only on the dbt project and the reference tables, unchang
 def _left_as_they_were(translator: DagsterDbtTranslator) -> list[dg.AssetKey]:
     """The asset keys of the models and seeds an incremental build leaves as they were: those
     not built from the landed rows (not ``source:landing+``), parents first."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = _manifest()
     todo = [unique_id for unique_id, source in manifest["sources"].items()
             if source["source_name"] == "landing"]
     downstream: set[str] = set()
@@ -76,7 +80,7 @@ def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: st
     """``dbt build`` of this definition's models (or of the subset asked for), their tests
     as asset checks; with ``plan``, the part of them that the plan rebuilds."""
     resolved = home.get_home()
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = _manifest()
     if context.is_subset:  # e.g. one model materialised from the UI
         wanted = set(context.selected_asset_keys)
         names = [f"fqn:{'.'.join(node['fqn'])}" for node in manifest["nodes"].values()
@@ -116,7 +120,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         """Build and test staging, intermediate and marts from raw.* (dbt): everything, or
         the months of the files loaded since the last build (``builds.py``)."""
         with home.connect() as con:
-            plan = plan_build(con)
+            plan = plan_build(con, _manifest())
         context.log.info(f"dbt: {'full build' if plan.full else 'months of the new files'} "
                          f"({plan.reason})")
         if not plan.full and not context.is_subset:
