@@ -20,9 +20,8 @@ import sqlalchemy
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 
-#: The SQLite busy timeout of Dagster's own storages (seconds).
-_BUSY_TIMEOUT = 120
 #: Databases kept open per process: the index, the runs, and the last runs' event logs (a
 #: webserver reads many runs; a run writes one).
 _OPEN_SHARDS = 8
@@ -30,7 +29,8 @@ _OPEN_SHARDS = 8
 
 def _engine(url: str) -> sqlalchemy.Engine:
     return create_engine(url, pool_size=1, max_overflow=4, pool_pre_ping=False,
-                         connect_args={"timeout": _BUSY_TIMEOUT, "check_same_thread": False})
+                         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                                       "check_same_thread": False})
 
 
 class PooledSqliteRunStorage(SqliteRunStorage):

@@ -55,10 +55,10 @@ _UNCHANGED = ("depends only on the dbt project and the reference tables, unchang
               "last build")
 
 
-def _left_as_they_were(translator: DagsterDbtTranslator) -> list[dg.AssetKey]:
+def _left_as_they_were(manifest: dict[str, Any],
+                       translator: DagsterDbtTranslator) -> list[dg.AssetKey]:
     """The asset keys of the models and seeds an incremental build leaves as they were: those
     not built from the landed rows (not ``source:landing+``), parents first."""
-    manifest = _manifest()
     todo = [unique_id for unique_id, source in manifest["sources"].items()
             if source["source_name"] == "landing"]
     downstream: set[str] = set()
@@ -76,11 +76,13 @@ def _left_as_they_were(translator: DagsterDbtTranslator) -> list[dg.AssetKey]:
 
 def _dbt_build(context: dg.AssetExecutionContext, home: HomeResource, select: str | None,
                exclude: str | None, translator: DagsterDbtTranslator,
-               plan: BuildPlan | None = None) -> Iterator[Any]:
+               plan: BuildPlan | None = None,
+               manifest: dict[str, Any] | None = None) -> Iterator[Any]:
     """``dbt build`` of this definition's models (or of the subset asked for), their tests
-    as asset checks; with ``plan``, the part of them that the plan rebuilds."""
+    as asset checks; with ``plan``, the part of them that the plan rebuilds (``manifest``:
+    the project's, if read already)."""
     resolved = home.get_home()
-    manifest = _manifest()
+    manifest = manifest or _manifest()
     if context.is_subset:  # e.g. one model materialised from the UI
         wanted = set(context.selected_asset_keys)
         names = [f"fqn:{'.'.join(node['fqn'])}" for node in manifest["nodes"].values()
@@ -119,18 +121,20 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     def warehouse_models(context: dg.AssetExecutionContext, home: HomeResource):
         """Build and test staging, intermediate and marts from raw.* (dbt): everything, or
         the months of the files loaded since the last build (``builds.py``)."""
+        manifest = _manifest()
         with home.connect() as con:
-            plan = plan_build(con, _manifest())
+            plan = plan_build(con, manifest)
         context.log.info(f"dbt: {'full build' if plan.full else 'months of the new files'} "
                          f"({plan.reason})")
         if not plan.full and not context.is_subset:
             # The models the plan leaves as they were are current: said first (none is
             # downstream of a model rebuilt), so that the assets after them run.
-            for key in _left_as_they_were(translator):
+            for key in _left_as_they_were(manifest, translator):
                 if key in context.selected_asset_keys:
                     yield dg.MaterializeResult(asset_key=key, metadata={
                         "rebuilt": False, "why": _UNCHANGED})
-        yield from _dbt_build(context, home, None, INDICATOR_MODELS, translator, plan)
+        yield from _dbt_build(context, home, None, INDICATOR_MODELS, translator, plan,
+                              manifest)
         if not context.is_subset:
             with home.connect() as con:
                 record_build(con, plan, datetime.now(UTC).replace(tzinfo=None))
