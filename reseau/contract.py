@@ -5,6 +5,7 @@ SQL reads it too (``var('contract')``); and the one way words are compared (:fun
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from pathlib import Path
@@ -51,6 +52,7 @@ def plain(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
+@functools.lru_cache(maxsize=4096)  # every file's headers, every run: the same few hundred
 def fold(text: str) -> str:
     """The form in which headers, status words, placeholders and aliases are compared: lower
     case, no accents, nothing but letters and digits, so ``Action préalable à l’embauche``

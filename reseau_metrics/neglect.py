@@ -110,13 +110,24 @@ def expected_solicitations(
     [1.5, 0.5]
     """
     level_columns = list(levels.values())
+    cell = ["territory_commune", "need"]
+    # Only the cells some referral is in expect anything.
+    competent = competent.join(need_groups.select(cell).unique(), how="semi",
+                               left_on=["commune", "need"], right_on=cell)
+    dated = competent.filter(pl.col("opened_on").is_not_null() | pl.col("closed_on").is_not_null())
+    actives: dict[bytes, pl.DataFrame] = {}  # most windows have the same services open
+
+    def active_in(first_day: date, last_day: date) -> pl.DataFrame:
+        open_now = ((pl.col("opened_on").is_null() | (pl.col("opened_on") <= last_day))
+                    & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= first_day)))
+        key = dated.select(open_now.alias("open"))["open"].to_numpy().tobytes()
+        if key not in actives:
+            actives[key] = competent.filter(open_now).select(
+                "commune", "need", "service_id", "capacity")
+        return actives[key]
 
     def spread(rows: pl.DataFrame, first_day: date, last_day: date) -> pl.DataFrame:
-        active = competent.filter(
-            (pl.col("opened_on").is_null() | (pl.col("opened_on") <= last_day))
-            & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= first_day))
-        ).select("commune", "need", "service_id", "capacity")
-        cell = ["territory_commune", "need"]
+        active = active_in(first_day, last_day)
         # Each group (commune, origin, need) of N referrals gives every competent service s
         # other than the origin N·cap_s/D, with D the competent capacity less the origin's.
         # So s expects cap_s × (Σ N/D over the cell's groups − Σ N/D over its own groups).

@@ -21,22 +21,21 @@ _PAIR = ["origin_service_id", "target_service_id"]
 def _key_person(referrals: pl.DataFrame, by: Sequence[str], minimum: int,
                 among_attributed: bool) -> pl.DataFrame:
     """Per pair: referrals counted, the top professional and whether they carry the link."""
-    made = referrals.group_by(*by, *_PAIR, "professional_key").agg(pl.len().alias("_made"))
     named = pl.col("professional_key").is_not_null()
-    top = pl.col("_made").filter(named).max()
-    counted = pl.col("_made").filter(named) if among_attributed else pl.col("_made")
-    return (
-        made.group_by(*by, *_PAIR).agg(
-            counted.sum().alias("referrals"),
-            # Two professionals cannot both make 80%: the smallest key only breaks other ties.
-            pl.col("professional_key").filter(named & (pl.col("_made") == top)).min(),
-            top.alias("_made"),
-        )
-        .filter(pl.col("referrals") >= minimum)
-        .with_columns(
-            (pl.col("_made").fill_null(0) >= KEY_PERSON_SHARE * pl.col("referrals"))
-            .alias("key_person")
-        )
+    made = referrals.group_by(*by, *_PAIR, "professional_key").agg(pl.len().alias("_made")
+        ).with_columns(pl.when(named).then(pl.col("_made")).alias("_named"))
+    keys = [*by, *_PAIR]
+    # Plain aggregations only: an expression filtered within each group runs group by group.
+    pairs = made.group_by(keys).agg(
+        pl.col("_named" if among_attributed else "_made").sum().alias("referrals"),
+        pl.col("_named").max().alias("_made"),
+    ).filter(pl.col("referrals") >= minimum)
+    # Two professionals cannot both make 80%: the smallest key only breaks other ties.
+    top = made.join(pairs.select(*keys, "_made"), on=[*keys, "_made"]).group_by(keys).agg(
+        pl.col("professional_key").min())
+    return pairs.join(top, on=keys, how="left").with_columns(
+        (pl.col("_made").fill_null(0) >= KEY_PERSON_SHARE * pl.col("referrals"))
+        .alias("key_person")
     )
 
 

@@ -28,13 +28,17 @@ numbers (14 digits) are never flagged. An e-mail is flagged wherever it is, in a
 query too, its ``@`` written or encoded (``%40``). A NIR is 13 characters, or 15 whose
 control key is right (``2A``/``2B`` départements counted as 19/18).
 
-Every column is searched once for all the patterns together (one vectorised pass per file);
-only a column that matched is searched again, kind by kind, to name the kind.
+A file's rows are searched once for all the patterns together, each row's values joined by a
+separator no pattern takes (one vectorised pass per file); only when something matched is
+each column searched, then each column that matched is searched again, kind by kind, to name
+the kind.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -155,6 +159,20 @@ def _nir_found(values: pl.Series) -> bool:
     return bool((97 - body % 97 == key).any())
 
 
+#: Between the values of a row searched as one text: neither a letter, a digit nor a
+#: character any pattern can take, so that a pattern matches the joined text exactly when
+#: it matches one of its values (it stands for a start or an end of value).
+_JOIN = "\x1f"
+
+
+def _any_match(frame: pl.DataFrame) -> bool:
+    """Whether any value of ``frame`` holds any pattern: one search of each row's values
+    joined, whatever the number of columns."""
+    joined = pl.concat_str([pl.col(column).cast(pl.String) for column in frame.columns],
+                           separator=_JOIN, ignore_nulls=True)
+    return bool(frame.select(joined.str.contains(_ANY).any()).item())
+
+
 def content_reasons(frame: pl.DataFrame) -> dict[str, str]:
     """Column -> the first kind of identifier found in its values.
 
@@ -162,7 +180,7 @@ def content_reasons(frame: pl.DataFrame) -> dict[str, str]:
     values that matched (a file about to be refused, or digits shaped like a NIR whose key
     may be wrong) are searched again, kind by kind, to name the kind and check a NIR's key.
     """
-    if frame.height == 0:
+    if frame.height == 0 or not _any_match(frame):
         return {}
     matched = frame.select(pl.col(column).cast(pl.String).str.contains(_ANY).any()
                            .alias(str(index))
@@ -184,6 +202,13 @@ def content_reasons(frame: pl.DataFrame) -> dict[str, str]:
     return reasons
 
 
+@functools.lru_cache(maxsize=1024)  # most files of a run share a few header rows
+def _header_reasons(headers: tuple[str, ...]) -> Mapping[str, str]:
+    """:func:`content_reasons` of the header row read as a row of data."""
+    return content_reasons(pl.DataFrame([headers], schema=[
+        f"column {index}" for index in range(1, len(headers) + 1)], orient="row"))
+
+
 def check_identifiers(frame: pl.DataFrame, allowed: set[str] = frozenset()) -> None:
     """Raise :class:`IdentifyingData` for the first column that is a direct identifier.
 
@@ -193,8 +218,7 @@ def check_identifiers(frame: pl.DataFrame, allowed: set[str] = frozenset()) -> N
     found = content_reasons(frame)
     # A file without its header row has a row of data for headers: a header that is itself
     # an identifier is never written into a message (which reaches the warehouse).
-    as_data = content_reasons(pl.DataFrame([frame.columns], schema=[
-        f"column {index}" for index in range(1, frame.width + 1)], orient="row"))
+    as_data = _header_reasons(tuple(frame.columns))
     for index, column in enumerate(frame.columns, start=1):
         if f"column {index}" in as_data:
             raise IdentifyingData(

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from pipelines.cli.runner import run_pipeline
+from pipelines.publish.pdf import pdf_printer
 from reseau.errors import HomeError
 from reseau.home import Home
 
@@ -51,3 +52,28 @@ def test_pdf_reports_is_a_boolean(tmp_path):
     (tmp_path / "reseau.toml").write_text('pdf_reports = "oui"\n', encoding="utf-8")
     with pytest.raises(HomeError, match="pdf_reports = 'oui' is neither true nor false"):
         Home.open(tmp_path)
+
+
+def test_a_browser_that_cannot_start_fails_the_reports_and_the_printer_still_closes(tmp_path):
+    reports = [tmp_path / "a.html", tmp_path / "b.html"]
+    for report in reports:
+        report.write_text("<p>rapport</p>", encoding="utf-8")
+    with pdf_printer(str(tmp_path / "no-chromium"), browsers=2) as printer:
+        for future in printer.submit(reports):
+            with pytest.raises(Exception, match="no-chromium"):
+                future.result(timeout=120)
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_the_printer_prints_in_the_background_each_report_to_its_pdf(tmp_path):
+    from pipelines.publish.pdf import chromium_path
+
+    reports = [tmp_path / f"{name}.html" for name in "abc"]
+    for report in reports:
+        report.write_text(f"<h1>Rapport {report.stem}</h1>", encoding="utf-8")
+    with pdf_printer(chromium_path(), browsers=2) as printer:
+        printed = [future.result(timeout=120) for future in printer.submit(reports)]
+    assert printed == [report.with_suffix(".pdf") for report in reports]
+    for report in reports:
+        assert f"Rapport {report.stem}" in poppler("pdftotext", str(report.with_suffix(".pdf")),
+                                                   "-")

@@ -1,9 +1,12 @@
 """Funder files and reports: each month's published indicators, with disclosure control;
 and the staff's page on deliveries."""
 
+from collections import deque
+from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -131,23 +134,32 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
         if resolved.pdf_reports and chromium is None:
             context.log.warning("no Chromium found (install Debian's chromium, or set "
                                 "$CHROMIUM): the reports are published without their PDFs")
-        written = printed = 0
         staging = staging_folder(resolved.published, "reports")
-        with pdf_printer(chromium) if chromium else nullcontext() as print_pdfs:
+        # A month is put in place once its PDFs are printed, while the next one renders.
+        waiting: deque[tuple[int, date, list[Path], list[Future]]] = deque()
+        done = {"reports": 0, "pdfs": 0}
+
+        def put_in_place(number: int, month: date, paths: list[Path], pdfs: list[Future]):
+            folder = resolved.published / f"{month:%Y-%m}"
+            for pdf in pdfs:
+                pdf.result()
+            publish_folder(staging / folder.name, folder, owns=lambda name: name == "rapports")
+            done["reports"] += len(paths)
+            done["pdfs"] += len(pdfs)
+            context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
+                             f"{month:%Y-%m} in {folder / 'rapports'}"
+                             + (" (HTML and PDF)" if pdfs else ""))
+
+        with pdf_printer(chromium) if chromium else nullcontext() as printer:
             for number, month in enumerate(months, 1):
-                folder = resolved.published / f"{month:%Y-%m}"
-                paths = write_reports(staging / folder.name,
+                paths = write_reports(staging / f"{month:%Y-%m}",
                                       _month_tables(con, month, protected, base))
-                if print_pdfs:
-                    printed += len(print_pdfs(paths))
-                publish_folder(staging / folder.name, folder,
-                               owns=lambda name: name == "rapports")
-                written += len(paths)
-                context.log.info(f"reports {number}/{len(months)}: {len(paths)} for "
-                                 f"{month:%Y-%m} in {folder / 'rapports'}"
-                                 + (" (HTML and PDF)" if print_pdfs else ""))
-    return dg.MaterializeResult(metadata={"reports": written, "pdfs": printed,
-                                          "min_cell": resolved.min_cell})
+                waiting.append((number, month, paths, printer.submit(paths) if printer else []))
+                if len(waiting) > 1 or not printer:
+                    put_in_place(*waiting.popleft())
+            while waiting:
+                put_in_place(*waiting.popleft())
+    return dg.MaterializeResult(metadata={**done, "min_cell": resolved.min_cell})
 
 
 @dg.asset(
