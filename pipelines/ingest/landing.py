@@ -332,6 +332,10 @@ def read_pending(con, home: Home, only: set[Path] | None = None, *, keep: bool =
             pending))
 
 
+#: Rows read are inserted by batches of about this many (all in the run's one transaction).
+_INSERT_ROWS = 200_000
+
+
 def _load_new(con, home: Home, profiles: dict[str, Profile],
               progress: Callable[[str], None]) -> tuple[list[FileOutcome], list]:
     known, names = _recorded(con)
@@ -343,6 +347,7 @@ def _load_new(con, home: Home, profiles: dict[str, Profile],
         for kind in EXPORT_KINDS.values():
             deliveries = _new_deliveries(home, kind, known, names)
             batches: list[pl.DataFrame] = []
+            batched = 0
             results = pool.map(lambda delivery: _read(home, delivery, kind, profiles),
                                deliveries)
             for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
@@ -355,6 +360,10 @@ def _load_new(con, home: Home, profiles: dict[str, Profile],
                     progress(f"{status} {error}")
                 else:
                     batches.append(result.rows)
+                    batched += result.rows.height
+                    if batched >= _INSERT_ROWS:  # a history is not held whole twice
+                        _insert_rows(con, kind, pl.concat(batches, how="vertical"))
+                        batches, batched = [], 0
                     outcome = FileOutcome(relative, kind.name, exporter_id, "loaded",
                                           result.rows.height, series=result.series,
                                           reader=result.reader)

@@ -86,3 +86,15 @@ def test_the_same_bytes_from_two_exporters_are_two_deliveries(tiny_home):
     con = connect(tiny_home)
     files = {o.file for o in ingest_landing(con, tiny_home)}
     assert {"landing/referrals/S3/S3_2024-05.csv", "landing/referrals/S1/S3_2024-05.csv"} <= files
+
+
+def test_rows_inserted_by_batches_are_every_row_read_once(tiny_home, monkeypatch):
+    whole = connect(tiny_home)
+    ingest_landing(whole, tiny_home)
+    expected = whole.execute("select * from raw.referral_rows order by all").fetchall()
+    whole.close()
+    tiny_home.warehouse.unlink()
+    monkeypatch.setattr("pipelines.ingest.landing._INSERT_ROWS", 3)  # a batch every file
+    con = connect(tiny_home)
+    ingest_landing(con, tiny_home)
+    assert con.execute("select * from raw.referral_rows order by all").fetchall() == expected
