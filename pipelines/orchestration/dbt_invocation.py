@@ -37,12 +37,15 @@ def write_dbt_profile(home: Home) -> Path:
     """Write the home's own dbt profile (its warehouse path); return its folder."""
     home.dbt_profiles_dir.mkdir(parents=True, exist_ok=True)
     profile = home.dbt_profiles_dir / "profiles.yml"
-    settings = "".join(f"        {key}: {json.dumps(value)}\n"
-                       for key, value in home.duckdb_config().items())
+    # Given when the database opens (`config_options`), not as `settings`: dbt-duckdb SETs
+    # those again on every node's cursor, and DuckDB refuses to set temp_directory again
+    # once it has spilled there.
+    config = "".join(f"        {key}: {json.dumps(value)}\n"
+                     for key, value in home.duckdb_config().items())
     profile.write_text(
         "reseau:\n  target: home\n  outputs:\n    home:\n      type: duckdb\n"
         f"      path: {json.dumps(home.warehouse.as_posix())}\n      threads: 2\n"
-        f"      settings:\n{settings}",
+        f"      config_options:\n{config}",
         encoding="utf-8",
     )
     return home.dbt_profiles_dir

@@ -44,8 +44,9 @@ def chromium_path() -> str | None:
 class Printer:
     """Headless Chromium browsers printing reports in the background: :meth:`submit` returns
     at once, so that the next reports render while these print. Each browser runs in its own
-    thread (Playwright's synchronous API belongs to the thread that started it) and its own
-    processes, so that two print at once on two cores."""
+    thread (Playwright's synchronous API belongs to the thread that started it). Chromium's
+    printing already uses both cores: the gain is the overlap with rendering
+    (``docs/decisions.md``, "PDF")."""
 
     def __init__(self, chromium: str, browsers: int):
         self._queue: queue.Queue[tuple[Path, Future] | None] = queue.Queue()

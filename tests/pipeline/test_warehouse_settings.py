@@ -6,12 +6,17 @@ import tomllib
 
 import duckdb
 import pytest
+import yaml
 
 from pipelines.cli.init_home import SETTINGS
 from pipelines.orchestration.dbt_invocation import write_dbt_profile
 from pipelines.orchestration.resources import HomeResource
 from reseau.errors import HomeError
 from reseau.home import Home
+
+#: Sorting 20 million rows takes about 320 MB: over a limit of 64 MB, it spills.
+SPILLING = ("select count(*), sum(i) from (select i, hash(i) as h from range(20000000) t(i) "
+            "order by h)")
 
 
 def home_with(tmp_path, text: str) -> Home:
@@ -35,16 +40,14 @@ def test_the_run_and_dbt_open_the_warehouse_with_the_settings(tmp_path):
     assert limit == "286.1 MiB"  # DuckDB shows 300 MB (10^6 bytes) in MiB
     assert spill == str(tmp_path.resolve() / "spill-here")
     profile = (write_dbt_profile(home) / "profiles.yml").read_text(encoding="utf-8")
-    assert '        memory_limit: "300MB"\n' in profile
+    assert '      config_options:\n        memory_limit: "300MB"\n' in profile
     assert f'        temp_directory: "{tmp_path.resolve() / "spill-here"}"\n' in profile
 
 
 def test_work_past_the_limit_spills_instead_of_failing(tmp_path):
     home = home_with(tmp_path, '[warehouse]\nmemory_limit = "64MB"\n')
-    # Sorting 20 million rows takes about 320 MB, over the limit: without a spill folder,
-    # DuckDB fails; with the home's, it finishes.
-    query = ("select count(*), sum(i) from (select i, hash(i) as h from range(20000000) t(i) "
-             "order by h)")
+    # Without a spill folder, DuckDB fails; with the home's, it finishes.
+    query = SPILLING
     config = {**home.duckdb_config(), "threads": 1, "preserve_insertion_order": False}
     with duckdb.connect(str(tmp_path / "a.duckdb"), config={**config, "temp_directory": ""}) \
             as con, pytest.raises(duckdb.OutOfMemoryException):
@@ -71,3 +74,30 @@ def test_the_commented_example_of_a_new_home_is_valid_once_uncommented(tmp_path)
     table = tomllib.loads("\n".join(line[2:] for line in lines))
     assert set(table) == {"memory_limit", "temp_directory"}
     home_with(tmp_path, "[warehouse]\n" + "\n".join(line[2:] for line in lines) + "\n")
+
+
+def test_dbt_opens_each_node_s_cursor_after_the_warehouse_spilled(tmp_path):
+    # dbt-duckdb's own path: the database opened once, then a cursor per node. Settings
+    # set again on a later cursor once DuckDB has spilled fail ("Cannot switch temporary
+    # directory after the current one has been used"): a build that spilled failed there.
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+    from dbt.adapters.duckdb.environments import Environment
+
+    home = home_with(tmp_path, '[warehouse]\nmemory_limit = "64MB"\n')
+    home.ensure_dirs()
+    profile = yaml.safe_load((write_dbt_profile(home) / "profiles.yml").read_text("utf-8"))
+    output = profile["reseau"]["outputs"]["home"]
+    credentials = DuckDBCredentials(
+        database="reseau", schema="main", path=output["path"],
+        settings=output.get("settings"), config_options=output.get("config_options"))
+    connection = Environment.initialize_db(credentials)
+    try:
+        first = Environment.initialize_cursor(credentials, connection.cursor())
+        first.execute("set threads = 1")
+        first.execute("set preserve_insertion_order = false")
+        assert first.execute(SPILLING).fetchone() == (20_000_000, 20_000_000 * 19_999_999 // 2)
+        later = Environment.initialize_cursor(credentials, connection.cursor())
+        assert later.execute("select current_setting('memory_limit')").fetchone() == (
+            "61.0 MiB",)
+    finally:
+        connection.close()
