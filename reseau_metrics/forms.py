@@ -268,11 +268,11 @@ def personal_network(referrals: pl.DataFrame, ends, windows) -> list:
     >>> ruptured.filter(pl.col("territory_level") == "departement")["value"].to_list()
     [1.0]
     """
-    # The keys as integer codes (one dictionary for the whole frame): only territories come
-    # out, and grouping on integers is several times faster than on 64-character pseudonyms.
+    # The services as integer codes (one dictionary for the whole frame): only territories
+    # come out, and grouping on integers is several times faster than on text.
     frame = referrals.select("month", *_LEVEL_COLUMNS, *(
         pl.col(key).cast(pl.Categorical).to_physical()
-        for key in ("origin_service_id", "target_service_id", "professional_key")))
+        for key in ("origin_service_id", "target_service_id")), "professional_key")
 
     def rupture(rows: pl.DataFrame, first_day: date, _last_day: date) -> pl.DataFrame:
         before = frame.filter(pl.col("month").is_between(add_months(first_day, -12),
