@@ -29,6 +29,35 @@ def partition_months(context: dg.AssetExecutionContext) -> list[date]:
     return sorted(date.fromisoformat(key) for key in context.partition_keys)
 
 
+def territory_inputs(con, months: list[date]) -> TerritoryInputs:
+    """What the territory indicators of ``months`` are computed from, read from the
+    warehouse (also what ``bench/profile.py`` times)."""
+    # Stability compares a window with the one before: read two windows back.
+    window = [add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]]
+
+    def read(sql: str, *parameters) -> pl.DataFrame:
+        # A fixed row order: floating-point sums give the same bits on every run.
+        return con.execute(f"select * from ({sql}) order by all", list(parameters)).pl()
+
+    def during(model: str) -> pl.DataFrame:
+        return read(f"select * from indicator_inputs.{model} where month between ? and ?",
+                    *window)
+
+    return TerritoryInputs(
+        referrals=during("input_referrals"),
+        services=read("select * from indicator_inputs.input_services"),
+        conventions=read("select * from indicator_inputs.input_conventions"),
+        supports=during("input_supports"),
+        need_groups=during("input_need_groups"),
+        observations=during("input_need_observations"),
+        competent=read("select * from indicator_inputs.input_competent_services"),
+        territories=read("select * from indicator_inputs.input_territories"),
+        first_month=con.execute(
+            "select coalesce(min(month), ?::date) from indicator_inputs.input_referrals",
+            [months[0]]).fetchone()[0],
+    )
+
+
 @dg.multi_asset(
     name="territory_indicator_values",
     specs=[
@@ -49,30 +78,8 @@ def partition_months(context: dg.AssetExecutionContext) -> list[date]:
 )
 def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeResource):
     months = partition_months(context)
-    # Stability compares a window with the one before: read two windows back.
-    window = [add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]]
     with home.connect() as con:
-        def read(sql: str, *parameters) -> pl.DataFrame:
-            # A fixed row order: floating-point sums give the same bits on every run.
-            return con.execute(f"select * from ({sql}) order by all", list(parameters)).pl()
-
-        def during(model: str) -> pl.DataFrame:
-            return read(f"select * from indicator_inputs.{model} where month between ? and ?",
-                        *window)
-
-        inputs = TerritoryInputs(
-            referrals=during("input_referrals"),
-            services=read("select * from indicator_inputs.input_services"),
-            conventions=read("select * from indicator_inputs.input_conventions"),
-            supports=during("input_supports"),
-            need_groups=during("input_need_groups"),
-            observations=during("input_need_observations"),
-            competent=read("select * from indicator_inputs.input_competent_services"),
-            territories=read("select * from indicator_inputs.input_territories"),
-            first_month=con.execute(
-                "select coalesce(min(month), ?::date) from indicator_inputs.input_referrals",
-                [months[0]]).fetchone()[0],
-        )
+        inputs = territory_inputs(con, months)
         context.log.info(
             f"indicators: {inputs.referrals.height} referrals read for {len(months)} month(s) "
             f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
