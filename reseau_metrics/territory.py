@@ -36,6 +36,7 @@ __all__ = ["TerritoryInputs", "TerritoryResults", "territory_indicators"]
 #: The referrals' pseudonym columns.
 PSEUDONYMS = ("person_key", "professional_key")
 
+
 @dataclass(frozen=True)
 class TerritoryInputs:
     """Frames the territory indicators are computed from (see :func:`territory_indicators`).
