@@ -64,12 +64,14 @@ class Allocator:
                 serves[s] = np.isin(territory.commune_dep, directory.served_deps[s])
         self.serves = serves
         # Communes served by exactly the same services share every competent set.
-        _, self.commune_class = np.unique(serves.T, axis=0, return_inverse=True)
+        _, self.class_commune, self.commune_class = np.unique(
+            serves.T, axis=0, return_index=True, return_inverse=True)
         self.commune_class = self.commune_class.ravel()
+        self.has_bundle = np.zeros((len(catalogue.bundle_needs), n_services), dtype=bool)
+        for s in range(n_services):
+            self.has_bundle[sorted(directory.bundles[s]), s] = True
         months = np.arange(plan.months)
         active = (months[:, None] >= plan.opened[None, :]) & (months[:, None] <= plan.closed)
-        _, self.epoch = np.unique(active, axis=0, return_inverse=True)
-        self.epoch = self.epoch.ravel()
         self.active = active
         self.exporters = plan.exporters
         self.limit = np.where(plan.exporters, UNSERVED_LIMIT, NON_EXPORTER_LIMIT)
@@ -90,39 +92,37 @@ class Allocator:
         self.hub_credit = 0.0
         self.oom = {o: [t, share, 0.0] for o, t, share in plan.oom_pairs}
         self.oom_dep = plan.dep("out_of_mission")
-        self._base: dict[tuple, tuple] = {}
-        self._sets: dict[tuple, tuple | None] = {}
+        self._base: dict[tuple[int, int], np.ndarray] = {}
 
-    def _competent(self, cls: int, bundle: int, epoch: int, month: int) -> tuple:
-        key = (cls, bundle, epoch)
+    def _competent(self, cls: int, bundle: int, month: int) -> np.ndarray:
+        """The services competent for ``bundle`` in communes of class ``cls`` in ``month``.
+
+        Cached per (class, bundle) only, then narrowed to the month's open services: a cache
+        per month, or per origin, grows with the region (millions of arrays at 1e7
+        referrals and 5,000 services) and hardly ever hits.
+        """
+        key = (cls, bundle)
         if key not in self._base:
-            commune = int(np.flatnonzero(self.commune_class == cls)[0])
-            members = [s for s in np.flatnonzero(self.serves[:, commune] & self.active[month])
-                       if bundle in self.bundles[s]]
-            idx = np.asarray(members, dtype=np.int64)
-            self._base[key] = (idx, self.capacity[idx])
-        return self._base[key]
+            commune = self.class_commune[cls]
+            self._base[key] = np.flatnonzero(self.serves[:, commune] & self.has_bundle[bundle])
+        idx = self._base[key]
+        return idx[self.active[month, idx]]
 
     def candidates(self, origin: int, commune: int, bundle: int, month: int):
-        """``(competent, shares, allowed)`` for a referral, or None when nobody is competent."""
-        cls = int(self.commune_class[commune])
-        epoch = int(self.epoch[month])
-        key = (origin, cls, bundle, epoch)
-        if key not in self._sets:
-            idx, caps = self._competent(cls, bundle, epoch, month)
-            keep = idx != origin
-            idx, caps = idx[keep], caps[keep]
-            if len(idx) == 0:
-                self._sets[key] = None
-            else:
-                allowed = np.ones(len(idx), dtype=bool)
-                if not self.exporters[origin]:
-                    allowed &= self.exporters[idx]
-                banned = self.forbidden.get(origin)
-                if banned:
-                    allowed &= ~np.isin(idx, list(banned))
-                self._sets[key] = (idx, caps / caps.sum(), idx[allowed], idx[~allowed])
-        return self._sets[key]
+        """``(competent, shares, allowed, blocked)`` for a referral, or None when nobody is
+        competent."""
+        idx = self._competent(int(self.commune_class[commune]), bundle, month)
+        idx = idx[idx != origin]
+        if len(idx) == 0:
+            return None
+        caps = self.capacity[idx]
+        allowed = np.ones(len(idx), dtype=bool)
+        if not self.exporters[origin]:
+            allowed &= self.exporters[idx]
+        banned = self.forbidden.get(origin)
+        if banned:
+            allowed &= ~np.isin(idx, list(banned))
+        return idx, caps / caps.sum(), idx[allowed], idx[~allowed]
 
     def place(self, origin, commune, dep, reg, needs, month, forced=-1, cancelled=False,
               flexible=False):
