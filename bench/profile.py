@@ -4,7 +4,7 @@
     python -m bench.profile reading bench-homes/home-1000000 [--files 500] [--cprofile]
 
 - ``indicators``: the territory indicators of the last ``--months`` months, from the home's
-  warehouse (after a run), their inputs read as the asset reads them;
+  warehouse (after a run), their inputs read and computed as the asset does;
 - ``reading``: the first ``--files`` landed referral files, read one after the other as the
   ingest reads each.
 
@@ -38,8 +38,7 @@ def _timed(label: str, work: Callable[[], object], profile: bool) -> None:
 def indicators(home: Path, months: int, profile: bool) -> None:
     import duckdb
 
-    from pipelines.orchestration.assets.indicators import WINDOWS, territory_inputs
-    from reseau_metrics.territory import territory_indicators
+    from pipelines.orchestration.assets.indicators import territory_inputs, territory_values
 
     with duckdb.connect(str(home / "warehouse" / "reseau.duckdb"), read_only=True) as con:
         every = [month for (month,) in con.execute(
@@ -49,7 +48,7 @@ def indicators(home: Path, months: int, profile: bool) -> None:
         inputs = territory_inputs(con, ends)
     print(f"inputs of {len(ends)} month(s) read: {time.perf_counter() - start:.1f} s, "
           f"{inputs.referrals.height:,} referrals")
-    _timed("territory indicators", lambda: territory_indicators(inputs, ends, WINDOWS), profile)
+    _timed("territory indicators", lambda: territory_values(inputs, ends), profile)
 
 
 def reading(home: Path, files: int, profile: bool) -> None:

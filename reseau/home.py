@@ -130,6 +130,11 @@ class Home:
     def limits(self) -> Limits:
         return Limits.from_table(self.settings.get("limits", {}))
 
+    def memory_bytes(self) -> int:
+        """DuckDB's memory limit (``[warehouse] memory_limit``) in bytes: what the Python
+        steps size their own buffers by."""
+        return Warehouse.from_table(self.settings.get("warehouse", {})).memory_bytes()
+
     def duckdb_config(self) -> dict[str, str]:
         """DuckDB's memory limit and spill folder for the warehouse (``[warehouse]``); the
         folder is made if missing (DuckDB makes only its last part)."""

@@ -234,12 +234,19 @@ class Warehouse:
                                 f"{key} = {example}): fix or remove it")
         return cls(**table)
 
+    def memory_bytes(self) -> int:
+        """``memory_limit`` in bytes (half of this machine's memory by default, at least
+        256 MiB)."""
+        if self.memory_limit is None:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            return max(total // 2 // 2**20, 256) * 2**20
+        number, unit = _SIZE.fullmatch(self.memory_limit).groups()
+        power = "KMGT".index(unit[0].upper()) + 1
+        return int(float(number) * (1024 if unit[1:2].lower() == "i" else 1000) ** power)
+
     def duckdb_config(self, home_root: Path, state: Path) -> dict[str, str]:
         """The settings every read-write connection to the warehouse opens with."""
-        if self.memory_limit is not None:
-            memory = self.memory_limit.strip()
-        else:
-            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-            memory = f"{max(total // 2 // 2**20, 256)}MiB"
+        memory = (self.memory_limit.strip() if self.memory_limit is not None
+                  else f"{self.memory_bytes() // 2**20}MiB")
         spill = home_root / self.temp_directory if self.temp_directory else state / "spill"
         return {"memory_limit": memory, "temp_directory": str(spill)}

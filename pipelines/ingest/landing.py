@@ -9,16 +9,19 @@ re-keys pseudonyms and keeps count.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import os
 import shutil
+import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
+from typing import TypeVar
 
 import polars as pl
 
@@ -26,6 +29,9 @@ from pipelines.ingest.columns import EXPORT_KINDS, ExportKind
 from pipelines.ingest.profiles import DEFAULT_SERIES, Profile, load_profiles
 from pipelines.ingest.readers import Delivered, IdentifyingData, UnreadableFile, read_delivery
 from reseau.home import Home
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 FILES_DDL = """
 create table if not exists raw.files (
@@ -235,11 +241,41 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[tuple[str, str, str
     return deliveries
 
 
-#: Files read ahead for the run about to start in this process (``reseau run`` reads the
-#: new files to learn their months, :func:`read_pending`): its ingest takes them from here
-#: instead of reading them again, and empties it. Keyed by what decides the rows: the
-#: file and its bytes, its exporter's profile and the limits.
-_READ_AHEAD: dict[tuple, Delivered | UnreadableFile] = {}
+class _ReadAhead:
+    """Files read ahead for the run about to start in this process (``reseau run`` reads the
+    new files to learn their months, :func:`read_pending`): its ingest takes them from here
+    instead of reading them again. Keyed by what decides the rows: the file and its bytes,
+    its exporter's profile and the limits.
+
+    At most ``budget`` bytes of rows are kept (a quarter of DuckDB's memory limit): past
+    it, the ingest reads the files again, so that a first run over years of history does
+    not hold them all in memory."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, tuple[Delivered | UnreadableFile, int]] = {}
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def keep(self, key: tuple, result: Delivered | UnreadableFile, budget: int) -> None:
+        size = result.rows.estimated_size() if isinstance(result, Delivered) else 0
+        with self._lock:
+            if self._size + size <= budget:
+                self._kept[key] = (result, size)
+                self._size += size
+
+    def take(self, key: tuple) -> Delivered | UnreadableFile | None:
+        with self._lock:
+            result, size = self._kept.pop(key, (None, 0))
+            self._size -= size
+        return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self._size = 0
+
+
+_READ_AHEAD = _ReadAhead()
 
 
 def _read_key(kind: ExportKind, delivery: _Delivery, profile: Profile, home: Home) -> tuple:
@@ -252,15 +288,30 @@ def _read_rows(home: Home, delivery: _Delivery, kind: ExportKind, profile: Profi
     if delivery.refused is not None:
         return UnreadableFile(delivery.refused)
     key = _read_key(kind, delivery, profile, home)
-    result = _READ_AHEAD.pop(key, None)
+    result = _READ_AHEAD.take(key)
     if result is None:
         try:
             result = read_delivery(delivery.path, kind, profile, home.limits)
         except UnreadableFile as problem:
             result = problem
     if ahead:
-        _READ_AHEAD[key] = result
+        _READ_AHEAD.keep(key, result, home.memory_bytes() // 4)
     return result
+
+
+def _in_order(work: Callable[[T], R], items: list[T]) -> Iterator[R]:
+    """``work`` of each item, in order, done by one thread per core, with only a few items
+    read ahead of the one taken (``Executor.map`` would read them all, and hold every
+    result the caller has not taken yet)."""
+    workers = os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        queued = collections.deque(pool.submit(work, item) for item in items[:2 * workers])
+        for item in items[2 * workers:]:
+            done = queued.popleft().result()
+            queued.append(pool.submit(work, item))
+            yield done
+        while queued:
+            yield queued.popleft().result()
 
 
 def _read(home: Home, delivery: _Delivery, kind: ExportKind,
@@ -316,20 +367,19 @@ def _recorded(con) -> tuple[set[tuple[str, str, str]], set[str]]:
 
 
 def read_pending(con, home: Home, only: set[Path] | None = None, *, keep: bool = False
-                 ) -> list[tuple[ExportKind, Delivered | UnreadableFile]]:
+                 ) -> Iterator[tuple[ExportKind, Delivered | UnreadableFile]]:
     """Read the landed files (of ``only``, if given) that the next run will load, in
-    parallel: (kind, what reading gave) for each. ``con``: a warehouse whose raw.files says
-    what was loaded, or None. ``keep``: the next ingest in this process takes the results
-    instead of reading the files again (``reseau run``; never in a long-lived process)."""
+    parallel: (kind, what reading gave) for each, as they are read. ``con``: a warehouse
+    whose raw.files says what was loaded, or None. ``keep``: the next ingest in this
+    process takes the results instead of reading the files again, as far as
+    :class:`_ReadAhead` keeps them (``reseau run``; never in a long-lived process)."""
     known, names = _recorded(con) if con is not None else (set(), set())
     profiles = load_profiles(home)
     pending = [(kind, delivery) for kind in EXPORT_KINDS.values()
                for delivery in _new_deliveries(home, kind, known, names, only)
                if delivery.refused is None]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(lambda item: (item[0], _read_rows(
-            home, item[1], item[0], profiles.get(item[1].exporter_id, Profile()), keep)),
-            pending))
+    return _in_order(lambda item: (item[0], _read_rows(
+        home, item[1], item[0], profiles.get(item[1].exporter_id, Profile()), keep)), pending)
 
 
 #: Rows read are inserted by batches of about this many (all in the run's one transaction).
@@ -343,39 +393,38 @@ def _load_new(con, home: Home, profiles: dict[str, Profile],
     outcomes: list[FileOutcome] = []
     file_rows: list[tuple] = []
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for kind in EXPORT_KINDS.values():
-            deliveries = _new_deliveries(home, kind, known, names)
-            batches: list[pl.DataFrame] = []
-            batched = 0
-            results = pool.map(lambda delivery: _read(home, delivery, kind, profiles),
-                               deliveries)
-            for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
-                relative, exporter_id = delivery.file, delivery.exporter_id
-                if isinstance(result, UnreadableFile):
-                    error = f"{relative}: {printable(str(result))}"
-                    aside.append((delivery.path, error))
-                    status = "refused" if isinstance(result, IdentifyingData) else "rejected"
-                    outcome = FileOutcome(relative, kind.name, exporter_id, status, None, error)
-                    progress(f"{status} {error}")
-                else:
-                    batches.append(result.rows)
-                    batched += result.rows.height
-                    if batched >= _INSERT_ROWS:  # a history is not held whole twice
-                        _insert_rows(con, kind, pl.concat(batches, how="vertical"))
-                        batches, batched = [], 0
-                    outcome = FileOutcome(relative, kind.name, exporter_id, "loaded",
-                                          result.rows.height, series=result.series,
-                                          reader=result.reader)
-                outcomes.append(outcome)
-                file_rows.append((relative, kind.name, exporter_id, outcome.series,
-                                  outcome.reader, delivery.sha256, delivery.delivered_at,
-                                  ingested_at, outcome.rows_read, outcome.status,
-                                  outcome.error))
-                if index % 1000 == 0:
-                    progress(f"{kind.name}: read {index}/{len(deliveries)} new files")
-            if batches:
-                _insert_rows(con, kind, pl.concat(batches, how="vertical"))
+    for kind in EXPORT_KINDS.values():
+        deliveries = _new_deliveries(home, kind, known, names)
+        batches: list[pl.DataFrame] = []
+        batched = 0
+        results = _in_order(lambda delivery: _read(home, delivery, kind, profiles),
+                            deliveries)
+        for index, (delivery, result) in enumerate(zip(deliveries, results, strict=True), 1):
+            relative, exporter_id = delivery.file, delivery.exporter_id
+            if isinstance(result, UnreadableFile):
+                error = f"{relative}: {printable(str(result))}"
+                aside.append((delivery.path, error))
+                status = "refused" if isinstance(result, IdentifyingData) else "rejected"
+                outcome = FileOutcome(relative, kind.name, exporter_id, status, None, error)
+                progress(f"{status} {error}")
+            else:
+                batches.append(result.rows)
+                batched += result.rows.height
+                if batched >= _INSERT_ROWS:  # a history is not held whole twice
+                    _insert_rows(con, kind, pl.concat(batches, how="vertical"))
+                    batches, batched = [], 0
+                outcome = FileOutcome(relative, kind.name, exporter_id, "loaded",
+                                      result.rows.height, series=result.series,
+                                      reader=result.reader)
+            outcomes.append(outcome)
+            file_rows.append((relative, kind.name, exporter_id, outcome.series,
+                              outcome.reader, delivery.sha256, delivery.delivered_at,
+                              ingested_at, outcome.rows_read, outcome.status,
+                              outcome.error))
+            if index % 1000 == 0:
+                progress(f"{kind.name}: read {index}/{len(deliveries)} new files")
+        if batches:
+            _insert_rows(con, kind, pl.concat(batches, how="vertical"))
     if file_rows:
         files = pl.DataFrame(file_rows, orient="row", schema=FILE_COLUMNS)
         con.register("files_batch", files.to_arrow())

@@ -55,12 +55,13 @@ def _pending_months(home: Home, con, only: set[Path] | None = None, *, keep: boo
     """Months of the landed files (of ``only``) not loaded into ``con``'s raw.files, and
     how many such files there are (``keep``: see :func:`read_pending`)."""
     recorded = con if con is not None and _has_table(con, "raw", "files") else None
-    pending = read_pending(recorded, home, only, keep=keep)
     months: set[str] = set()
-    for kind, read in pending:
+    count = 0
+    for kind, read in read_pending(recorded, home, only, keep=keep):
+        count += 1
         if isinstance(read, Delivered):
             months |= _months(kind, read.rows)
-    return months, len(pending)
+    return months, count
 
 
 def _data_months(con) -> set[str]:

@@ -4,9 +4,12 @@ where it was planted and nowhere else, and agrees with a hand computation from t
 import json
 from collections import Counter
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from pipelines.ingest.pseudonyms import rekey
+from pipelines.orchestration.assets import indicators
 from reseau.indicators import CODES
 from tests import oracle
 from tests.conftest import TEST_KEY
@@ -429,3 +432,23 @@ def test_every_support_of_the_warehouse_is_the_oracles(generated, from_files):
         (s.service_id, s.support_date, _key(s.person_id), s.supporter_kind,
          _key(s.supporter_id), s.territory_commune) for s in from_files.supports)
     assert published == expected and sum(expected.values()) > 0
+
+
+def test_territory_indicators_computed_a_few_months_at_a_time_are_those_of_one_pass(
+        generated, monkeypatch):
+    _, _, con = generated
+    months = [month for (month,) in con.execute(
+        "select distinct month from marts.fct_referrals order by month").fetchall()][-5:]
+    inputs = indicators.territory_inputs(con, months)
+    monkeypatch.setattr(indicators, "MONTHS_AT_ONCE", len(months))
+    whole, whole_pairs = indicators.territory_values(inputs, months)
+    monkeypatch.setattr(indicators, "MONTHS_AT_ONCE", 2)
+    parts, part_pairs = indicators.territory_values(inputs, months)
+    assert_frame_equal(whole.sort(pl.all()), parts.sort(pl.all()), check_exact=True)
+    # The pairs' expected volumes are sums of floats, whose last bits depend on the order
+    # polars adds them in (docs/decisions.md, "Neglect at its boundary").
+    keys = ["territory_level", "territory_code", "service_id", "need", "month",
+            "window_months"]
+    assert_frame_equal(whole_pairs.sort(keys), part_pairs.sort(keys), rel_tol=1e-12)
+    territories = whole.select("territory_level", "territory_code").n_unique()
+    assert whole_pairs.height and whole.height == 5 * 2 * 22 * territories

@@ -1,6 +1,10 @@
+import os
+
 import duckdb
 
+from pipelines.ingest import landing
 from pipelines.ingest.landing import ingest_landing
+from pipelines.ingest.months import months_to_run
 from pipelines.ingest.pseudonyms import install_rekey_macro, rekey
 
 
@@ -98,3 +102,57 @@ def test_rows_inserted_by_batches_are_every_row_read_once(tiny_home, monkeypatch
     con = connect(tiny_home)
     ingest_landing(con, tiny_home)
     assert con.execute("select * from raw.referral_rows order by all").fetchall() == expected
+
+
+def _count_reads(monkeypatch) -> list:
+    reads = []
+    real = landing.read_delivery
+
+    def counted(path, *args):
+        reads.append(path)
+        return real(path, *args)
+
+    monkeypatch.setattr(landing, "read_delivery", counted)
+    return reads
+
+
+def test_files_read_ahead_for_their_months_are_not_read_again_by_the_ingest(
+        tiny_home, monkeypatch):
+    reads = _count_reads(monkeypatch)
+    assert months_to_run(tiny_home) == ["2024-05-01", "2024-06-01"]
+    ingest_landing(connect(tiny_home), tiny_home)
+    assert len(reads) == len(set(reads)) == 5
+
+
+def test_past_a_quarter_of_the_memory_limit_files_are_read_again_with_the_same_rows(
+        tiny_home, monkeypatch):
+    whole = connect(tiny_home)
+    ingest_landing(whole, tiny_home)
+    expected = whole.execute("select * from raw.referral_rows order by all").fetchall()
+    whole.close()
+    tiny_home.warehouse.unlink()
+    # Room for one or two of the tiny home's files (70 to 580 bytes of rows each).
+    monkeypatch.setattr(type(tiny_home), "memory_bytes", lambda home: 4 * 200)
+    reads = _count_reads(monkeypatch)
+    months_to_run(tiny_home)
+    kept = len(landing._READ_AHEAD._kept)
+    assert 1 <= kept < 5
+    con = connect(tiny_home)
+    ingest_landing(con, tiny_home)
+    assert len(reads) == 5 + (5 - kept)
+    assert con.execute("select * from raw.referral_rows order by all").fetchall() == expected
+    assert not landing._READ_AHEAD._kept
+
+
+def test_files_are_read_in_order_with_only_a_few_ahead_of_the_one_taken():
+    started = []
+
+    def work(item):
+        started.append(item)
+        return item * 2
+
+    workers = os.cpu_count() or 1
+    results = landing._in_order(work, list(range(100)))
+    assert next(results) == 0
+    assert len(started) <= 2 * workers + 1
+    assert list(results) == [2 * item for item in range(1, 100)]

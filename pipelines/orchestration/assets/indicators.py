@@ -1,6 +1,7 @@
 """Indicator assets: load marts as polars frames, call ``reseau_metrics``, write results."""
 
-
+import dataclasses
+from collections.abc import Callable
 from datetime import date
 
 import dagster as dg
@@ -25,15 +26,26 @@ INPUTS = [["indicator_inputs", name] for name in (
     "input_territories")] + CHECKED_FACTS
 
 
+#: Territory indicators are computed for this many months at a time, from one read of their
+#: inputs: each month's windows are frames of their own, and a backfill of years computed in
+#: one call would hold them all at once.
+MONTHS_AT_ONCE = 6
+
+
 def partition_months(context: dg.AssetExecutionContext) -> list[date]:
     return sorted(date.fromisoformat(key) for key in context.partition_keys)
+
+
+def input_span(months: list[date]) -> tuple[date, date]:
+    """The months of data the territory indicators of ``months`` rest on: stability
+    compares a window with the one before, so two windows back."""
+    return add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]
 
 
 def territory_inputs(con, months: list[date]) -> TerritoryInputs:
     """What the territory indicators of ``months`` are computed from, read from the
     warehouse (also what ``bench/profile.py`` times)."""
-    # Stability compares a window with the one before: read two windows back.
-    window = [add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]]
+    window = list(input_span(months))
 
     def read(sql: str, *parameters) -> pl.DataFrame:
         # A fixed row order: floating-point sums give the same bits on every run.
@@ -56,6 +68,31 @@ def territory_inputs(con, months: list[date]) -> TerritoryInputs:
             "select coalesce(min(month), ?::date) from indicator_inputs.input_referrals",
             [months[0]]).fetchone()[0],
     )
+
+
+def narrowed(inputs: TerritoryInputs, months: list[date]) -> TerritoryInputs:
+    """``inputs`` (read for more months) with only the rows the indicators of ``months``
+    rest on: what :func:`territory_inputs` would read for them, in the same order."""
+    first, last = input_span(months)
+    within = pl.col("month").is_between(first, last)
+    return dataclasses.replace(
+        inputs, **{name: getattr(inputs, name).filter(within) for name in (
+            "referrals", "supports", "need_groups", "observations")})
+
+
+def territory_values(inputs: TerritoryInputs, months: list[date],
+                     progress: Callable[[date], None] = lambda month: None
+                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The territory indicators of ``months`` and the flagged (service, need) pairs,
+    computed ``MONTHS_AT_ONCE`` months at a time (also what ``bench/profile.py`` times)."""
+    values, flagged = [], []
+    for start in range(0, len(months), MONTHS_AT_ONCE):
+        chunk = months[start:start + MONTHS_AT_ONCE]
+        results = territory_indicators(narrowed(inputs, chunk), chunk, WINDOWS)
+        values.append(results.indicators)
+        flagged.append(results.pairs.filter(results.pairs["status"].is_not_null()))
+        progress(chunk[-1])
+    return pl.concat(values), pl.concat(flagged)
 
 
 @dg.multi_asset(
@@ -84,15 +121,15 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
             f"indicators: {inputs.referrals.height} referrals read for {len(months)} month(s) "
             f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
         )
-        results = territory_indicators(inputs, months, WINDOWS)
-        flagged = results.pairs.filter(results.pairs["status"].is_not_null())
-        replace_months(con, "indicators.territory_indicators", results.indicators, months)
+        indicators, flagged = territory_values(
+            inputs, months, lambda done: context.log.info(f"indicators: {done:%Y-%m} done"))
+        replace_months(con, "indicators.territory_indicators", indicators, months)
         replace_months(con, "indicators.neglected_pairs", flagged, months)
     span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
-    preview = results.indicators.filter(results.indicators["window_months"] == 12).head(12)
+    preview = indicators.filter(indicators["window_months"] == 12).head(12)
     yield dg.MaterializeResult(
         asset_key=["indicators", "territory_indicators"],
-        metadata={"rows": results.indicators.height, "months": span,
+        metadata={"rows": indicators.height, "months": span,
                   "preview": dg.MetadataValue.md(preview.to_pandas().to_markdown(index=False))},
     )
     yield dg.MaterializeResult(
