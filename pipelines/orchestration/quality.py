@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,11 +105,18 @@ def load_suite(name: str) -> dict:
     return suite
 
 
-def validate(frame: pd.DataFrame, suite_name: str, docs_root: Path,
+#: Rows validated at a time: a full build's facts, or a first landing of years of
+#: exports, are validated by batches rather than held whole as pandas objects.
+BATCH_ROWS = 1_000_000
+
+
+def validate(frames: pd.DataFrame | Iterable[pd.DataFrame], suite_name: str, docs_root: Path,
              index_columns: tuple[str, ...] = ()) -> Validation:
-    """Validate ``frame`` against the suite ``suite_name``; write its Data Docs.
+    """Validate a frame, or the batches of rows ``frames`` yields, against the suite
+    ``suite_name``; write its Data Docs (one validation result per batch).
 
     ``index_columns`` (such as ``file, row_number``) identify failing rows in the results.
+    A failure over several batches adds their unexpected rows; its examples are the first.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network, ever
     import great_expectations as gx
@@ -138,20 +146,24 @@ def validate(frame: pd.DataFrame, suite_name: str, docs_root: Path,
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name=suite_name, validation_definitions=[definition], result_format=result_format,
         actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["reseau"])]))
-    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
-    failures = []
-    results = [result for run in outcome.run_results.values() for result in run.results]
-    for result in results:
-        if result.success:
-            continue
-        indexed = result.result.get("unexpected_index_list") or []
-        failures.append(Failure(
-            expectation=result.expectation_config.type,
-            column=result.expectation_config.kwargs.get("column"),
-            unexpected=int(result.result.get("unexpected_count") or 0),
-            examples=[{k: _plain(v) for k, v in row.items()} for row in indexed[:EXAMPLES]],
-        ))
-    validation = Validation(suite_name, outcome.success, len(frame), len(results), failures,
+    success, rows, evaluated = True, 0, 0
+    failed: dict[tuple[str, str | None], Failure] = {}
+    for frame in [frames] if isinstance(frames, pd.DataFrame) else frames:
+        outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+        success, rows = success and outcome.success, rows + len(frame)
+        results = [result for run in outcome.run_results.values() for result in run.results]
+        evaluated = len(results)
+        for result in results:
+            if result.success:
+                continue
+            key = (result.expectation_config.type, result.expectation_config.kwargs.get("column"))
+            before = failed.get(key, Failure(*key, 0))
+            indexed = result.result.get("unexpected_index_list") or []
+            failed[key] = Failure(
+                *key, before.unexpected + int(result.result.get("unexpected_count") or 0),
+                (before.examples + [{k: _plain(v) for k, v in row.items()}
+                                    for row in indexed])[:EXAMPLES])
+    validation = Validation(suite_name, success, rows, evaluated, list(failed.values()),
                             site / "index.html")
     _write_index(docs_root, validation)
     return validation

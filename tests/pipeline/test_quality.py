@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipelines.cli.runner import run_pipeline
-from pipelines.orchestration.assets.checks import expectation_checks
+from pipelines.orchestration.assets.checks import batches, expectation_checks
 from pipelines.orchestration.quality import SUITES, date_regex, folded_regex, load_suite, validate
 from reseau.contract import DATE_FORMATS, STATUS_WORDS
 
@@ -57,6 +57,29 @@ def test_a_failing_row_is_named_by_file_and_row_and_shown_in_data_docs(tmp_path)
     assert validation.docs.is_file()
     index = (tmp_path / "index.html").read_text("utf-8")
     assert "delivered_support_rows" in index and "échec" in index
+
+
+def test_rows_validated_by_batches_add_up_to_one_validation(tmp_path, monkeypatch):
+    rows = pd.DataFrame({
+        "file": ["a.csv"] * 6, "row_number": range(1, 7),
+        "support_id": [f"s{n}" for n in range(6)],
+        "support_date": ["hier", "2025-01-02", "demain", "2025-01-03", "2025-01-04", "jamais"],
+        "service_id": ["x"] * 6, "person_id": ["p"] * 6, "supporter_id": ["f"] * 6,
+        "supporter_kind": ["famille"] * 6,
+    })
+    con = duckdb.connect()
+    con.register("delivered", rows)
+    monkeypatch.setattr("pipelines.orchestration.assets.checks.BATCH_ROWS", 2048 * 2)
+    assert [len(frame) for frame in batches(con, "select * from range(10000)")] == \
+        [4096, 4096, 1808]
+    assert [len(frame) for frame in batches(con, "select * from delivered where false")] == [0]
+    parts = [rows.iloc[:2], rows.iloc[2:4], rows.iloc[4:]]
+    validation = validate(iter(parts), "delivered_support_rows", tmp_path, ("file", "row_number"))
+    [failure] = validation.failures
+    assert (validation.success, validation.rows) == (False, 6)
+    assert (failure.column, failure.unexpected) == ("support_date", 3)
+    assert [example["row_number"] for example in failure.examples] == [1, 3, 6]
+    assert validation.evaluated == validate(rows, "delivered_support_rows", tmp_path).evaluated
 
 
 def test_delivered_checks_warn_and_warehouse_checks_block():

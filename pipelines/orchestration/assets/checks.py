@@ -12,14 +12,17 @@ exporter deliver last month by the 5th (:func:`delivery_checks`)?
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+import pandas as pd
 import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS
 from pipelines.ingest.landing import printable
-from pipelines.orchestration.quality import Validation, validate
+from pipelines.orchestration.quality import BATCH_ROWS, Validation, validate
 from pipelines.orchestration.resources import HomeResource
 from pipelines.publish import deliveries as staff_page
 
@@ -31,6 +34,20 @@ _LAST_DELIVERY = (
 
 #: The months the last build of the warehouse rebuilt (pipelines/orchestration/builds.py).
 _REBUILT_MONTHS = "intermediate.int_increment_months"
+
+
+def batches(con, sql: str) -> Iterator[pd.DataFrame]:
+    """The rows of ``sql`` as pandas frames (DuckDB's, as ``.df()`` makes them) of about
+    ``BATCH_ROWS`` rows; one empty frame when there are none (an empty delivery is
+    validated too)."""
+    result = con.execute(sql)
+    vectors = max(BATCH_ROWS // duckdb.__standard_vector_size__, 1)
+    frame = result.fetch_df_chunk(vectors)
+    yield frame
+    while len(frame):
+        frame = result.fetch_df_chunk(vectors)
+        if len(frame):
+            yield frame
 
 
 def _result(validation: Validation, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
@@ -54,8 +71,8 @@ def _delivered_check(table: str, suite: str):
                                 "delivery, as read (warning only: bad rows are quarantined).")
     def check(home: HomeResource) -> dg.AssetCheckResult:
         with home.connect() as con:
-            frame = con.execute(_LAST_DELIVERY.format(table=table)).df()
-        validation = validate(frame, suite, home.get_home().data_docs, ("file", "row_number"))
+            validation = validate(batches(con, _LAST_DELIVERY.format(table=table)), suite,
+                                  home.get_home().data_docs, ("file", "row_number"))
         return _result(validation, dg.AssetCheckSeverity.WARN)
 
     return check
@@ -68,9 +85,9 @@ def _warehouse_check(table: str, suite: str, columns: str):
                                 "blocking: a failure stops the indicators and the publication.")
     def check(home: HomeResource) -> dg.AssetCheckResult:
         with home.connect() as con:
-            frame = con.execute(f"select {columns} from marts.{table} where month in "
-                                f"(select month from {_REBUILT_MONTHS})").df()
-        validation = validate(frame, suite, home.get_home().data_docs)
+            validation = validate(batches(con, f"select {columns} from marts.{table} where "
+                                          f"month in (select month from {_REBUILT_MONTHS})"),
+                                  suite, home.get_home().data_docs)
         return _result(validation, dg.AssetCheckSeverity.ERROR)
 
     return check
