@@ -10,14 +10,17 @@ the name's words, folded and sorted): if the two drift apart, a region delivered
 shapes stops matching its canonical twin, and the end-to-end tests say so.
 
 Names are unique by construction: a first name and one surname, or two surnames joined by a
-hyphen, first names and surnames sharing no word, so that no two people have the same words.
+hyphen, first names and surnames sharing no word, so that no two people have the same words;
+past 700,770 people (1e7 referrals), a number after the surname.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import re
 import unicodedata
 
@@ -63,20 +66,29 @@ def _fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
+#: Distinct names of one first name and one or two surnames.
+_PAIRS = len(SURNAMES) * (len(SURNAMES) - 1) // 2
+CAPACITY = len(FIRST_NAMES) * (len(SURNAMES) + _PAIRS)
+#: The rank of the first pair (a, a + 1) of each row a.
+_ROW_STARTS = list(itertools.accumulate((len(SURNAMES) - 1 - a for a in range(len(SURNAMES))),
+                                       initial=0))[:-1]
+
+
 def name(index: int) -> tuple[str, str]:
     """``(first name, surname)`` of person number ``index``; distinct indices, distinct
-    words."""
+    words. Past ``CAPACITY`` (700,770) people, the surname is followed by a number (2, 3...),
+    a word no name has."""
+    generation, index = divmod(index, CAPACITY)
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     family = index // len(FIRST_NAMES)
     if family < len(SURNAMES):
-        return first, SURNAMES[family]
-    family -= len(SURNAMES)
-    # Pairs (a, b) with a < b, enumerated row by row.
-    a = 0
-    while family >= len(SURNAMES) - 1 - a:
-        family -= len(SURNAMES) - 1 - a
-        a += 1
-    return first, f"{SURNAMES[a]}-{SURNAMES[a + 1 + family]}"
+        surname = SURNAMES[family]
+    else:
+        # Pairs (a, b) with a < b, enumerated row by row.
+        family -= len(SURNAMES)
+        a = bisect.bisect_right(_ROW_STARTS, family) - 1
+        surname = f"{SURNAMES[a]}-{SURNAMES[a + 1 + family - _ROW_STARTS[a]]}"
+    return first, surname if generation == 0 else f"{surname} {generation + 1}"
 
 
 def birth_date(index: int) -> dt.date:
