@@ -77,18 +77,15 @@ class Allocator:
         self.limit = np.where(plan.exporters, UNSERVED_LIMIT, NON_EXPORTER_LIMIT)
         self.hub_dep_limit = np.where(plan.exporters, HUB_DEPARTEMENT_LIMIT,
                                       HUB_DEPARTEMENT_NON_EXPORTER_LIMIT)
-        self.forbidden: dict[int, set[int]] = {}
-        first, second = plan.dormant
-        self.forbidden.setdefault(first, set()).add(second)
-        self.forbidden.setdefault(second, set()).add(first)
-        for origin, target, _left in plan.key_links:
-            # Only the key person refers on this link (their stream is forced elsewhere).
-            self.forbidden.setdefault(origin, set()).add(target)
-        # The same as masks over the services (np.isin per referral was a third of the time).
+        # Targets each origin may not refer to, as a mask over the services (np.isin per
+        # referral was a third of the time).
         self.banned: dict[int, np.ndarray] = {}
-        for origin, targets in self.forbidden.items():
-            self.banned[origin] = np.zeros(n_services, dtype=bool)
-            self.banned[origin][sorted(targets)] = True
+        first, second = plan.dormant
+        forbidden = [(first, second), (second, first)]
+        # Only the key person refers on a key link (their stream is forced elsewhere).
+        forbidden += [(origin, target) for origin, target, _left in plan.key_links]
+        for origin, target in forbidden:
+            self.banned.setdefault(origin, np.zeros(n_services, dtype=bool))[target] = True
         self.neglected: dict[int, np.ndarray] = {}
         for service, need in plan.neglected:
             self.neglected.setdefault(need, np.zeros(n_services, dtype=bool))[service] = True

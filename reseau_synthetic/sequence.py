@@ -124,7 +124,7 @@ def _inject(allocator: Allocator, directory: Directory, plan: Plan, service: int
     for origin in ranked:
         if (directory.dep[origin] != dep or origin == service or not plan.exporters[origin]
                 or origin in directory.hubs or directory.sectors[origin] == ISOLATED_SECTOR
-                or service in allocator.forbidden.get(origin, ())
+                or (origin in allocator.banned and allocator.banned[origin][service])
                 or not plan.opened[origin] <= month <= plan.closed[origin]
                 or any(o == origin for o, _, _ in plan.oom_pairs)):
             continue
