@@ -101,3 +101,13 @@ def test_dbt_opens_each_node_s_cursor_after_the_warehouse_spilled(tmp_path):
             "61.0 MiB",)
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("limit, expected", [
+    ("8GB", 8_000_000_000), ("512MiB", 512 * 2**20), (" 1.5 GiB ", 3 * 2**29),
+    ("100kb", 100_000),
+])
+def test_the_memory_limit_in_bytes_reads_sizes_as_duckdb_writes_them(limit, expected):
+    from reseau.settings import Warehouse
+
+    assert Warehouse(memory_limit=limit).memory_bytes() == expected
