@@ -165,10 +165,14 @@ def expected_solicitations(
                            <= _NEAR * pl.col("magnitude"))
         if near.is_empty():
             return sums.drop("magnitude")
-        # The groups behind the pairs near the threshold, one row per service they expect.
+        # The groups behind the pairs near the threshold, one row per service they expect:
+        # only the near pairs' services are joined to the groups (every competent service
+        # of every group would be tens of rows per group, most of them dropped).
+        near_services = active.join(near.select("service_id", "need").unique(),
+                                    on=["service_id", "need"], how="semi")
         terms = stack_levels(
             weighted.select(*level_columns, *cell, "origin_service_id", "referrals")
-            .join(active.select("commune", "need", "service_id"), left_on=cell,
+            .join(near_services.select("commune", "need", "service_id"), left_on=cell,
                   right_on=["commune", "need"])
             .filter(pl.col("service_id") != pl.col("origin_service_id")), levels,
         ).join(near, on=_PAIR, how="semi")

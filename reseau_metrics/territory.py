@@ -43,7 +43,8 @@ class TerritoryInputs:
 
     - ``referrals``: one row per valid referral: ``month``, ``territory_departement``,
       ``territory_region``, ``origin_service_id``, ``target_service_id``, ``person_key``,
-      ``professional_key``, ``status``, ``has_convention``, ``out_of_mission`` (null without
+      ``professional_key`` (pseudonyms, or integer codes of them: one code per pseudonym,
+      null where it is null), ``status``, ``has_convention``, ``out_of_mission`` (null without
       a declared need), ``needs_covered`` (see :func:`reseau_metrics.pairs.pair_counts`) and
       ``needs_known`` (see :func:`reseau_metrics.neglect.unjudged_services`).
     - ``services``: ``service_id``, ``sector``, ``departement``, ``region``.
@@ -119,7 +120,8 @@ def territory_indicators(
     # Pseudonyms are only compared, counted and grouped here: integer codes (one dictionary
     # for the frame) do the same in a fraction of the memory and time of 64 characters.
     referrals = inputs.referrals.with_columns(
-        pl.col(key).cast(pl.Categorical).to_physical() for key in PSEUDONYMS)
+        pl.col(key).cast(pl.Categorical).to_physical() for key in PSEUDONYMS
+        if inputs.referrals.schema[key] == pl.String)
     counts = pair_counts(referrals, inputs.services)
     pairs = windowed_pairs(counts, ends, windows)
     per_target = pairs.group_by(*by, "target_service_id").agg(pl.col("referrals").sum())

@@ -37,3 +37,25 @@ def test_stability_is_compared_from_the_second_month_with_data_on():
     stability = indicator(rows, "link_stability", [JANUARY, FEBRUARY])
     assert stability[FEBRUARY][0] == 0.5
     assert stability[JANUARY][0] is None
+
+
+def test_pseudonyms_given_as_integer_codes_give_the_indicators_of_the_pseudonyms():
+    # Two people, three professionals (one not exported), over two months: persons, fragile
+    # links and ruptures rest on the pseudonyms, which the pipeline reads as integer codes.
+    rows = [(month, "05", "93", "a", "b", person, professional, "accepted", False, False,
+             True)
+            for month in (JANUARY, FEBRUARY)
+            for person, professional in [("p1", "w1"), ("p2", "w1"), ("p1", "w2"),
+                                         ("p2", None), ("p1", "w3")] * 2]
+    named = referrals(rows)
+    codes = named.with_columns(
+        pl.col(key).rank("dense").cast(pl.Int32) for key in ("person_key", "professional_key"))
+    assert codes.schema["person_key"] == pl.Int32 and codes["professional_key"].null_count() == 4
+
+    def computed(frame):
+        return territory_indicators(inputs(frame), [JANUARY, FEBRUARY], (1,)).indicators.sort(
+            pl.all())
+
+    assert computed(codes).equals(computed(named))
+    persons = computed(codes).filter(pl.col("indicator") == "persons")
+    assert set(persons["value"].to_list()) == {2.0}
