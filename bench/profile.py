@@ -38,7 +38,7 @@ def _timed(label: str, work: Callable[[], object], profile: bool) -> None:
 def indicators(home: Path, months: int, profile: bool) -> None:
     import duckdb
 
-    from pipelines.orchestration.assets.indicators import territory_inputs, territory_values
+    from pipelines.orchestration.assets.indicators import territory_inputs, territory_pieces
 
     with duckdb.connect(str(home / "warehouse" / "reseau.duckdb"), read_only=True) as con:
         every = [month for (month,) in con.execute(
@@ -48,7 +48,7 @@ def indicators(home: Path, months: int, profile: bool) -> None:
         inputs = territory_inputs(con, ends)
     print(f"inputs of {len(ends)} month(s) read: {time.perf_counter() - start:.1f} s, "
           f"{inputs.referrals.height:,} referrals")
-    _timed("territory indicators", lambda: territory_values(inputs, ends), profile)
+    _timed("territory indicators", lambda: list(territory_pieces(inputs, ends)), profile)
 
 
 def reading(home: Path, files: int, profile: bool) -> None:

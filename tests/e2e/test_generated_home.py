@@ -440,10 +440,16 @@ def test_territory_indicators_computed_a_few_months_at_a_time_are_those_of_one_p
     months = [month for (month,) in con.execute(
         "select distinct month from marts.fct_referrals order by month").fetchall()][-5:]
     inputs = indicators.territory_inputs(con, months)
-    monkeypatch.setattr(indicators, "MONTHS_AT_ONCE", len(months))
-    whole, whole_pairs = indicators.territory_values(inputs, months)
-    monkeypatch.setattr(indicators, "MONTHS_AT_ONCE", 2)
-    parts, part_pairs = indicators.territory_values(inputs, months)
+
+    def computed(at_once: int) -> list[pl.DataFrame]:
+        monkeypatch.setattr(indicators, "MONTHS_AT_ONCE", at_once)
+        pieces = list(indicators.territory_pieces(inputs, months))
+        assert len(pieces) == -(-len(months) // at_once)
+        return [pl.concat(piece[table] for piece in pieces)
+                for table in indicators.TERRITORY_TABLES]
+
+    whole, whole_pairs = computed(len(months))
+    parts, part_pairs = computed(2)
     assert_frame_equal(whole.sort(pl.all()), parts.sort(pl.all()), check_exact=True)
     # The pairs' expected volumes are sums of floats, whose last bits depend on the order
     # polars adds them in (docs/decisions.md, "Neglect at its boundary").
@@ -452,3 +458,24 @@ def test_territory_indicators_computed_a_few_months_at_a_time_are_those_of_one_p
     assert_frame_equal(whole_pairs.sort(keys), part_pairs.sort(keys), rel_tol=1e-12)
     territories = whole.select("territory_level", "territory_code").n_unique()
     assert whole_pairs.height and whole.height == 5 * 2 * 22 * territories
+
+
+
+def test_network_positions_computed_a_few_months_at_a_time_are_those_of_one_pass(
+        generated, monkeypatch):
+    _, _, con = generated
+    months = [month for (month,) in con.execute(
+        "select distinct month from marts.fct_referrals order by month").fetchall()][-5:]
+    referrals = indicators.network_inputs(con, months)
+
+    def computed(at_once: int) -> list[pl.DataFrame]:
+        monkeypatch.setattr(indicators, "MONTHS_AT_ONCE", at_once)
+        pieces = list(indicators.network_pieces(referrals, months))
+        assert len(pieces) == -(-len(months) // at_once)
+        return [pl.concat(piece[table] for piece in pieces).sort(pl.all())
+                for table in indicators.NETWORK_TABLES]
+
+    whole, parts = computed(len(months)), computed(2)
+    for one_pass, by_two in zip(whole, parts, strict=True):
+        assert_frame_equal(one_pass, by_two, check_exact=True)
+    assert set(whole[0]["month"]) == set(months) and whole[1].height

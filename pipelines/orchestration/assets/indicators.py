@@ -1,7 +1,7 @@
 """Indicator assets: load marts as polars frames, call ``reseau_metrics``, write results."""
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import dagster as dg
@@ -26,7 +26,7 @@ INPUTS = [["indicator_inputs", name] for name in (
     "input_territories")] + CHECKED_FACTS
 
 
-#: Territory indicators are computed for this many months at a time, from one read of their
+#: Indicators are computed and written this many months at a time, from one read of their
 #: inputs: each month's windows are frames of their own, and a backfill of years computed in
 #: one call would hold them all at once. Two months cost no more time than six at 1e6 referrals
 #: (29.2 s and 28.9 s for 24 months) and bound the memory at 1e7 (see docs/decisions.md).
@@ -41,6 +41,11 @@ def input_span(months: list[date]) -> tuple[date, date]:
     """The months of data the territory indicators of ``months`` rest on: stability
     compares a window with the one before, so two windows back."""
     return add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]
+
+
+def windows_span(months: list[date]) -> tuple[date, date]:
+    """The months of data the windows ending in ``months`` hold (the network positions')."""
+    return add_months(months[0], -(max(WINDOWS) - 1)), months[-1]
 
 
 #: The referrals of the months between two parameters.
@@ -94,19 +99,27 @@ def narrowed(inputs: TerritoryInputs, months: list[date]) -> TerritoryInputs:
             "referrals", "supports", "need_groups", "observations")})
 
 
-def territory_values(inputs: TerritoryInputs, months: list[date],
+def chunks(months: list[date]) -> list[list[date]]:
+    """``months`` in runs of :data:`MONTHS_AT_ONCE`."""
+    return [months[start:start + MONTHS_AT_ONCE]
+            for start in range(0, len(months), MONTHS_AT_ONCE)]
+
+
+TERRITORY_TABLES = ("indicators.territory_indicators", "indicators.neglected_pairs")
+
+
+def territory_pieces(inputs: TerritoryInputs, months: list[date],
                      progress: Callable[[date], None] = lambda month: None
-                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+                     ) -> Iterator[dict[str, pl.DataFrame]]:
     """The territory indicators of ``months`` and the flagged (service, need) pairs,
-    computed ``MONTHS_AT_ONCE`` months at a time (also what ``bench/profile.py`` times)."""
-    values, flagged = [], []
-    for start in range(0, len(months), MONTHS_AT_ONCE):
-        chunk = months[start:start + MONTHS_AT_ONCE]
+    computed :data:`MONTHS_AT_ONCE` months at a time: one frame per table of
+    :data:`TERRITORY_TABLES` for each run of months (also what ``bench/profile.py`` times)."""
+    indicators_table, pairs_table = TERRITORY_TABLES
+    for chunk in chunks(months):
         results = territory_indicators(narrowed(inputs, chunk), chunk, WINDOWS)
-        values.append(results.indicators)
-        flagged.append(results.pairs.filter(results.pairs["status"].is_not_null()))
+        yield {indicators_table: results.indicators,
+               pairs_table: results.pairs.filter(results.pairs["status"].is_not_null())}
         progress(chunk[-1])
-    return pl.concat(values), pl.concat(flagged)
 
 
 @dg.multi_asset(
@@ -135,20 +148,20 @@ def territory_indicator_values(context: dg.AssetExecutionContext, home: HomeReso
             f"indicators: {inputs.referrals.height} referrals read for {len(months)} month(s) "
             f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
         )
-        indicators, flagged = territory_values(
-            inputs, months, lambda done: context.log.info(f"indicators: {done:%Y-%m} done"))
-        replace_months(con, "indicators.territory_indicators", indicators, months)
-        replace_months(con, "indicators.neglected_pairs", flagged, months)
+        written = replace_months(con, months, territory_pieces(
+            inputs, months, lambda done: context.log.info(f"indicators: {done:%Y-%m} done")))
+        preview = con.execute(
+            f"select * from {TERRITORY_TABLES[0]} where month = ? and window_months = 12 "
+            "order by all limit 12", [months[-1]]).pl()
     span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
-    preview = indicators.filter(indicators["window_months"] == 12).head(12)
     yield dg.MaterializeResult(
         asset_key=["indicators", "territory_indicators"],
-        metadata={"rows": indicators.height, "months": span,
+        metadata={"rows": written[TERRITORY_TABLES[0]], "months": span,
                   "preview": dg.MetadataValue.md(preview.to_pandas().to_markdown(index=False))},
     )
     yield dg.MaterializeResult(
         asset_key=["indicators", "neglected_pairs"],
-        metadata={"rows": flagged.height, "months": span},
+        metadata={"rows": written[TERRITORY_TABLES[1]], "months": span},
     )
 
 
@@ -162,6 +175,32 @@ LINK_COLUMNS = [
     "accepted", "refused", "reverse_referrals", "distinct_professionals",
     "top_professional_share", "has_convention",
 ]
+
+
+NETWORK_TABLES = ("indicators.service_indicators", "indicators.link_indicators")
+
+
+def network_inputs(con, months: list[date]) -> pl.DataFrame:
+    """The referrals the network positions of ``months`` are computed from (those of their
+    windows), read from the warehouse."""
+    return con.execute(
+        "select * from (select month, origin_service_id, target_service_id, status, "
+        f"{coded('professional_key')}, has_convention, out_of_mission {REFERRALS}) "
+        "order by all", windows_span(months)).pl()
+
+
+def network_pieces(referrals: pl.DataFrame, months: list[date],
+                   progress: Callable[[date], None] = lambda month: None
+                   ) -> Iterator[dict[str, pl.DataFrame]]:
+    """Service positions and link weights for the windows ending in ``months``, computed
+    :data:`MONTHS_AT_ONCE` months at a time (each month's graphs rest on its own windows):
+    one frame per table of :data:`NETWORK_TABLES` for each run of months."""
+    for chunk in chunks(months):
+        services, links = network_indicators(
+            referrals.filter(pl.col("month").is_between(*windows_span(chunk))), chunk, WINDOWS)
+        yield dict(zip(NETWORK_TABLES, (services.select(SERVICE_COLUMNS),
+                                        links.select(LINK_COLUMNS)), strict=True))
+        progress(chunk[-1])
 
 
 @dg.multi_asset(
@@ -187,20 +226,18 @@ LINK_COLUMNS = [
 def network_position_values(context: dg.AssetExecutionContext, home: HomeResource):
     months = partition_months(context)
     with home.connect() as con:
-        referrals = con.execute(
-            "select * from (select month, origin_service_id, target_service_id, status, "
-            f"{coded('professional_key')}, has_convention, out_of_mission {REFERRALS}) "
-            "order by all",
-            [add_months(months[0], -(max(WINDOWS) - 1)), months[-1]]).pl()
+        referrals = network_inputs(con, months)
         context.log.info(f"network positions: {referrals.height} referrals, "
                          f"{len(months) * len(WINDOWS)} graphs")
-        services, links = network_indicators(referrals, months, WINDOWS)
-        replace_months(con, "indicators.service_indicators", services.select(SERVICE_COLUMNS),
-                       months)
-        replace_months(con, "indicators.link_indicators", links.select(LINK_COLUMNS), months)
-    methods = sorted(set(services["betweenness_method"].drop_nulls().to_list()))
+        written = replace_months(con, months, network_pieces(
+            referrals, months,
+            lambda done: context.log.info(f"network positions: {done:%Y-%m} done")))
+        methods = [method for (method,) in con.execute(
+            f"select distinct betweenness_method from {NETWORK_TABLES[0]} "
+            "where month between ? and ? and betweenness_method is not null order by 1",
+            [months[0], months[-1]]).fetchall()]
     yield dg.MaterializeResult(asset_key=["indicators", "service_indicators"],
-                               metadata={"rows": services.height,
+                               metadata={"rows": written[NETWORK_TABLES[0]],
                                          "betweenness": ", ".join(methods)})
     yield dg.MaterializeResult(asset_key=["indicators", "link_indicators"],
-                               metadata={"rows": links.height})
+                               metadata={"rows": written[NETWORK_TABLES[1]]})
