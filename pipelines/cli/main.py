@@ -187,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--month", nargs="+", metavar="YYYY-MM",
                      help="months to compute (default: every month found in landing)")
     run.add_argument("--stage", choices=["ingest", "dbt", "indicators"],
-                     help="run one stage only (benchmarks, debugging); nothing is published")
+                     help="run one stage only (benchmarks, debugging): ingest and dbt publish "
+                          "nothing; indicators also publishes what rests on them")
     run.set_defaults(handler=cmd_run)
 
     prepare = commands.add_parser(

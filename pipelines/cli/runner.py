@@ -186,8 +186,9 @@ def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None 
 
     Without ``months``: every month the warehouse holds, and every month the files not yet
     loaded touch. One run covers them all (from the first to the last), as the landing
-    sensor's runs do. ``stage`` restricts the run to one stage (see :func:`stage_selection`;
-    nothing is then published). Another run in progress on the home: :class:`RunInProgress`.
+    sensor's runs do. ``stage`` restricts the run to one stage (see :func:`stage_selection`:
+    ``indicators`` includes what is published from them, the others publish nothing).
+    Another run in progress on the home: :class:`RunInProgress`.
     """
     from pipelines.ingest.months import months_to_run
     from pipelines.ingest.profiles import load_profiles
