@@ -241,25 +241,43 @@ def _new_deliveries(home: Home, kind: ExportKind, known: set[tuple[str, str, str
     return deliveries
 
 
+def _resident_bytes() -> int | None:
+    """This process's resident memory (Linux's ``/proc``); None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class _ReadAhead:
     """Files read ahead for the run about to start in this process (``reseau run`` reads the
     new files to learn their months, :func:`read_pending`): its ingest takes them from here
     instead of reading them again. Keyed by what decides the rows: the file and its bytes,
     its exporter's profile and the limits.
 
-    At most ``budget`` bytes of rows are kept (a quarter of DuckDB's memory limit): past
-    it, the ingest reads the files again, so that a first run over years of history does
-    not hold them all in memory."""
+    At most ``budget`` bytes are kept (a quarter of DuckDB's memory limit), counted twice:
+    by polars' estimate of the rows, and by how much the process's resident memory grew since
+    the first file was kept. The estimate leaves out the 16-byte view of every string and
+    each small frame's own buffers: at 1e7 referrals (112,924 files), 2.9 GiB of estimated
+    rows were 8.0 GiB resident. Past the budget the ingest reads the files again, so that a
+    first run over years of history does not hold them all in memory."""
 
     def __init__(self) -> None:
         self._kept: dict[tuple, tuple[Delivered | UnreadableFile, int]] = {}
         self._size = 0
+        self._resident_before: int | None = None
         self._lock = threading.Lock()
 
     def keep(self, key: tuple, result: Delivered | UnreadableFile, budget: int) -> None:
         size = result.rows.estimated_size() if isinstance(result, Delivered) else 0
         with self._lock:
-            if self._size + size <= budget:
+            resident = _resident_bytes()
+            if self._resident_before is None:
+                self._resident_before = resident
+            grown = (0 if resident is None or self._resident_before is None
+                     else resident - self._resident_before)
+            if self._size + size <= budget and grown <= budget:
                 self._kept[key] = (result, size)
                 self._size += size
 
@@ -273,6 +291,7 @@ class _ReadAhead:
         with self._lock:
             self._kept.clear()
             self._size = 0
+            self._resident_before = None
 
 
 _READ_AHEAD = _ReadAhead()

@@ -1,3 +1,4 @@
+import itertools
 import os
 
 import duckdb
@@ -131,8 +132,10 @@ def test_past_a_quarter_of_the_memory_limit_files_are_read_again_with_the_same_r
     expected = whole.execute("select * from raw.referral_rows order by all").fetchall()
     whole.close()
     tiny_home.warehouse.unlink()
-    # Room for one or two of the tiny home's files (70 to 580 bytes of rows each).
+    # Room for one or two of the tiny home's files (70 to 580 bytes of rows each), by the
+    # estimate of their rows alone (the resident memory does not grow).
     monkeypatch.setattr(type(tiny_home), "memory_bytes", lambda home: 4 * 200)
+    monkeypatch.setattr(landing, "_resident_bytes", lambda: 50_000_000)
     reads = _count_reads(monkeypatch)
     months_to_run(tiny_home)
     kept = len(landing._READ_AHEAD._kept)
@@ -142,6 +145,22 @@ def test_past_a_quarter_of_the_memory_limit_files_are_read_again_with_the_same_r
     assert len(reads) == 5 + (5 - kept)
     assert con.execute("select * from raw.referral_rows order by all").fetchall() == expected
     assert not landing._READ_AHEAD._kept
+
+
+def test_files_are_not_kept_once_the_process_has_grown_by_a_quarter_of_the_memory_limit(
+        tiny_home, monkeypatch):
+    # The estimate of the rows (a few hundred bytes a file) is far below a quarter of 100 kB;
+    # the resident memory, as /proc would say it, grows by 10 kB with each file read.
+    monkeypatch.setattr(type(tiny_home), "memory_bytes", lambda home: 100_000)
+    landing._READ_AHEAD.clear()
+    resident = itertools.count(50_000_000, 10_000)
+    monkeypatch.setattr(landing, "_resident_bytes", lambda: next(resident))
+    reads = _count_reads(monkeypatch)
+    months_to_run(tiny_home)
+    # Grown by 0, 10, 20 kB: kept; by 30 and 40 kB: past the 25 kB budget.
+    assert len(landing._READ_AHEAD._kept) == 3
+    ingest_landing(connect(tiny_home), tiny_home)
+    assert len(reads) == 5 + 2
 
 
 def test_files_are_read_in_order_with_only_a_few_ahead_of_the_one_taken():
