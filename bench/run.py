@@ -11,9 +11,10 @@ last with 5,000 services), generated once under ./bench-homes:
   referrals' targets, in its own process: what reading the data at all costs here.
 
 Each run's stages (start-up, ingest, dbt, checks, indicators, publication) are timed from the
-run's own Dagster event log; their peak memory is the largest resident set of the run's
-process tree (Chromium included) sampled while they ran. The whole run's peak is the
-kernel's (``ru_maxrss``). The table is printed and kept in bench/results.md, with the date,
+run's own Dagster event log; their peak memory is the largest proportional resident set
+(PSS: shared pages counted once) of the run's process tree (Chromium included) sampled
+while they ran. The whole run's peak is the kernel's (``ru_maxrss``, of its largest
+process). The table is printed and kept in bench/results.md, with the date,
 the commit and the targets of issue 14. Not a test: numbers only.
 """
 
@@ -67,8 +68,25 @@ group by departement
 """
 
 
+def _proportional_bytes(pid: int) -> int:
+    """A process's proportional resident memory (each page shared with other processes
+    counted for its share: a child forked by a large process, before it runs its program,
+    would otherwise count the parent's pages twice); its resident memory where the kernel
+    does not say."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 class Sampler:
-    """The resident memory of a process and its children, sampled every 0.2 s."""
+    """The resident memory of a process and its children (proportional: shared pages
+    counted once), sampled every 0.2 s."""
 
     def __init__(self, pid: int):
         self.pid, self.samples = pid, []
@@ -81,8 +99,7 @@ class Sampler:
         while pids:
             pid = pids.pop()
             try:
-                with open(f"/proc/{pid}/statm") as statm:
-                    total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                total += _proportional_bytes(pid)
                 with open(f"/proc/{pid}/task/{pid}/children") as children:
                     pids.extend(int(child) for child in children.read().split())
             except (OSError, ValueError):
