@@ -67,6 +67,11 @@ def _acquire(home: Home, descriptor: int, wait: Callable[[str], None] | None) ->
         time.sleep(1)
 
 
+def holds_run_lock(home: Home) -> bool:
+    """Whether this process holds the home's run lock."""
+    return _path(home) in _HELD
+
+
 @contextmanager
 def run_lock(home: Home, owner: str, wait: Callable[[str], None] | None = None):
     """Hold the home's run lock for the block.

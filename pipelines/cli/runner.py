@@ -162,6 +162,7 @@ class _Runner:
     def execute(self, stage: str | None, months: tuple[str, str] | None) -> bool:
         from pipelines.orchestration.automation import stage_selection
         from pipelines.orchestration.partitions import span_tags
+        from pipelines.orchestration.runs import MADE_BY_COMMAND
 
         selected = stage_selection(stage).resolve(self.definitions.resolve_asset_graph())
         span = f" {months[0][:7]}..{months[1][:7]}" if months else ""
@@ -170,7 +171,7 @@ class _Runner:
         result = self.job.execute_in_process(
             instance=self.instance,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            tags=span_tags(months) if months else {},
+            tags={**(span_tags(months) if months else {}), MADE_BY_COMMAND: "reseau run"},
             raise_on_error=False,
             asset_selection=None if stage is None else sorted(selected),
         )

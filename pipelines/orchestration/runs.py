@@ -6,7 +6,9 @@ time, would wait for it. So every run, while its process lives, holds a lock on 
 file ``<home>/.reseau/runs/<run id>.alive`` (the kernel drops it when the process dies).
 A run in flight whose file nobody holds is dead: it is marked failed, in one line, by the
 next run to start and by the landing sensor. A run that has not yet reached that point
-(its process is starting) gets a minute's grace.
+(its process is starting) gets a minute's grace, unless `reseau run` made it (tag
+:data:`MADE_BY_COMMAND`) and the caller holds the home's run lock: that command takes the
+lock before it records its run and keeps it until it exits, so its process is gone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
 from reseau.home import Home
+from reseau.runlock import holds_run_lock
 
 #: A run recorded but not started yet (NOT_STARTED: `reseau run` killed as it began) is in
 #: flight too: its process either takes its file within the grace period or is gone.
@@ -29,6 +32,8 @@ IN_FLIGHT = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRun
              DagsterRunStatus.CANCELING]
 #: A launched run's process holds its file well within this.
 GRACE = dt.timedelta(seconds=60)
+#: The tag of the runs `reseau run` executes in its own process, under the home's run lock.
+MADE_BY_COMMAND = "reseau/made_by"
 
 
 def _alive_file(home: Home, run_id: str) -> Path:
@@ -73,13 +78,15 @@ def release_dead_runs(instance: dg.DagsterInstance, home: Home,
     docs/operations.md, "Crashes").
     """
     now = dt.datetime.now(dt.UTC)
+    locked = holds_run_lock(home)
     released = []
     for record in instance.get_run_records(dg.RunsFilter(statuses=IN_FLIGHT)):
         run = record.dagster_run
         path = _alive_file(home, run.run_id)
         since = record.update_timestamp
         since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
-        if _held(path) or (not path.exists() and now - since < GRACE):
+        starting = not path.exists() and now - since < GRACE
+        if _held(path) or (starting and not (locked and MADE_BY_COMMAND in run.tags)):
             continue
         message = (f"run {run.run_id[:8]} (last seen {since:%Y-%m-%d %H:%M} UTC) has no "
                    "process any more: it was killed or its machine stopped; marked failed "
