@@ -275,8 +275,7 @@ class _ReadAhead:
             resident = _resident_bytes()
             if self._resident_before is None:
                 self._resident_before = resident
-            grown = (0 if resident is None or self._resident_before is None
-                     else resident - self._resident_before)
+            grown = 0 if resident is None else resident - self._resident_before
             if self._size + size <= budget and grown <= budget:
                 self._kept[key] = (result, size)
                 self._size += size

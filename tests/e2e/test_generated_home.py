@@ -3,6 +3,7 @@ where it was planted and nowhere else, and agrees with a hand computation from t
 
 import json
 from collections import Counter
+from functools import partial
 
 import polars as pl
 import pytest
@@ -452,11 +453,8 @@ def test_territory_indicators_computed_a_few_months_at_a_time_are_those_of_one_p
         generated, monkeypatch):
     _, _, con = generated
     months = _last_months(con, 5)
-    inputs = indicators.territory_inputs(con, months)
-
-    def pieces():
-        return indicators.territory_pieces(inputs, months)
-
+    pieces = partial(indicators.territory_pieces, indicators.territory_inputs(con, months),
+                     months)
     whole, whole_pairs = _by_pieces(monkeypatch, 5, pieces, indicators.TERRITORY_TABLES)
     parts, part_pairs = _by_pieces(monkeypatch, 2, pieces, indicators.TERRITORY_TABLES)
     assert_frame_equal(whole.sort(pl.all()), parts.sort(pl.all()), check_exact=True)
@@ -473,11 +471,7 @@ def test_network_positions_computed_a_few_months_at_a_time_are_those_of_one_pass
         generated, monkeypatch):
     _, _, con = generated
     months = _last_months(con, 5)
-    referrals = indicators.network_inputs(con, months)
-
-    def pieces():
-        return indicators.network_pieces(referrals, months)
-
+    pieces = partial(indicators.network_pieces, indicators.network_inputs(con, months), months)
     whole = _by_pieces(monkeypatch, 5, pieces, indicators.NETWORK_TABLES)
     parts = _by_pieces(monkeypatch, 2, pieces, indicators.NETWORK_TABLES)
     for one_pass, by_two in zip(whole, parts, strict=True):
