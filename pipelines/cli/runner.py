@@ -191,6 +191,7 @@ def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None 
     ``indicators`` includes what is published from them, the others publish nothing).
     Another run in progress on the home: :class:`RunInProgress`.
     """
+    from pipelines.ingest.landing import forget_read_ahead
     from pipelines.ingest.months import months_to_run
     from pipelines.ingest.profiles import load_profiles
     from pipelines.ingest.pseudonyms import key_from_environment
@@ -205,18 +206,21 @@ def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None 
     required_files(home)
     load_profiles(home)
     with run_lock(home, owner=f"reseau run, process {os.getpid()}"):
-        runner = _Runner(home)
-        if stage is not None and "indicators" not in stage:  # not partitioned: no months
-            return runner.execute(stage, None)
-        span, future = month_span(months if months is not None else months_to_run(home))
-        if future:
-            print(f"reseau: skipping month(s) not yet over: "
-                  f"{', '.join(m[:7] for m in future)}", file=sys.stderr)
-        if span is None:
-            # Still load what landed, so that every file is in marts.load_audit.
-            if stage is None and not runner.execute(LOAD_ONLY, None):
-                return False
-            raise HomeError(f"nothing to compute: no dated referral or support under "
-                            f"{home.landing} (marts.load_audit says what each file gave); "
-                            "deliver exports to landing/referrals/<exporter_id>/")
-        return runner.execute(stage, span)
+        try:
+            runner = _Runner(home)
+            if stage is not None and "indicators" not in stage:  # not partitioned: no months
+                return runner.execute(stage, None)
+            span, future = month_span(months if months is not None else months_to_run(home))
+            if future:
+                print(f"reseau: skipping month(s) not yet over: "
+                      f"{', '.join(m[:7] for m in future)}", file=sys.stderr)
+            if span is None:
+                # Still load what landed, so that every file is in marts.load_audit.
+                if stage is None and not runner.execute(LOAD_ONLY, None):
+                    return False
+                raise HomeError(f"nothing to compute: no dated referral or support under "
+                                f"{home.landing} (marts.load_audit says what each file gave); "
+                                "deliver exports to landing/referrals/<exporter_id>/")
+            return runner.execute(stage, span)
+        finally:
+            forget_read_ahead()  # what a run that did not ingest left read ahead

@@ -1,5 +1,6 @@
 import itertools
 import os
+from pathlib import Path
 
 import duckdb
 
@@ -35,6 +36,52 @@ def test_a_second_ingestion_of_the_same_bytes_is_a_no_op(tiny_home):
     ingest_landing(con, tiny_home)
     assert ingest_landing(con, tiny_home) == []
     assert con.execute("select count(*) from raw.referral_rows").fetchone()[0] == 13
+
+
+def _count_hashes(monkeypatch) -> list:
+    hashed = []
+    real = landing._sha256
+
+    def counted(path):
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(landing, "_sha256", counted)
+    return hashed
+
+
+def test_files_unchanged_since_the_last_run_are_not_hashed_again(tiny_home, monkeypatch):
+    hashed = _count_hashes(monkeypatch)
+    con = connect(tiny_home)
+    ingest_landing(con, tiny_home)
+    assert len(hashed) == 5
+    assert ingest_landing(con, tiny_home) == [] and len(hashed) == 5
+    # Changed bytes (a new modification time), and the same bytes put back by a rename (a
+    # new inode): both hashed again; only the changed one is a new delivery.
+    changed = tiny_home.landing / "referrals" / "S3" / "S3_2024-05.csv"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("2024-05-1", "2024-05-2"),
+                       encoding="utf-8")
+    os.utime(changed, ns=(1, 10**18))
+    moved = tiny_home.landing / "referrals" / "S1" / "S1_2024-05.csv"
+    copy = moved.with_name("copy")
+    copy.write_bytes(moved.read_bytes())
+    os.utime(copy, ns=(moved.stat().st_atime_ns, moved.stat().st_mtime_ns))
+    copy.replace(moved)
+    hashed.clear()
+    outcomes = ingest_landing(con, tiny_home)
+    assert sorted(hashed) == ["S1_2024-05.csv", "S3_2024-05.csv"]
+    assert [outcome.file for outcome in outcomes] == [
+        "landing/referrals/S3/S3_2024-05.csv @" + landing._sha256(changed)[:12]]
+
+
+def test_a_damaged_record_of_digests_only_means_hashing_again(tiny_home, monkeypatch):
+    con = connect(tiny_home)
+    ingest_landing(con, tiny_home)
+    (tiny_home.state / landing._Digests.FILE).write_bytes(b"not parquet")
+    hashed = _count_hashes(monkeypatch)
+    assert ingest_landing(con, tiny_home) == [] and len(hashed) == 5
+    hashed.clear()
+    assert ingest_landing(con, tiny_home) == [] and hashed == []  # written whole again
 
 
 def test_an_unreadable_file_is_moved_aside_whole_with_its_error(tiny_home):
@@ -125,7 +172,7 @@ def test_files_read_ahead_for_their_months_are_not_read_again_by_the_ingest(
     assert len(reads) == len(set(reads)) == 5
 
 
-def test_past_a_quarter_of_the_memory_limit_files_are_read_again_with_the_same_rows(
+def test_past_a_quarter_of_the_memory_limit_files_wait_on_disk_with_the_same_rows(
         tiny_home, monkeypatch):
     whole = connect(tiny_home)
     ingest_landing(whole, tiny_home)
@@ -138,16 +185,40 @@ def test_past_a_quarter_of_the_memory_limit_files_are_read_again_with_the_same_r
     monkeypatch.setattr(landing, "_resident_bytes", lambda: 50_000_000)
     reads = _count_reads(monkeypatch)
     months_to_run(tiny_home)
-    kept = len(landing._READ_AHEAD._kept)
-    assert 1 <= kept < 5
+    spill = Path(tiny_home.duckdb_config()["temp_directory"]) / "read-ahead"
+    spilled = sorted(spill.iterdir())
+    assert 1 <= 5 - len(spilled) < 5  # the others' rows wait on disk
     con = connect(tiny_home)
     ingest_landing(con, tiny_home)
-    assert len(reads) == 5 + (5 - kept)
+    assert len(reads) == 5  # none read twice
     assert con.execute("select * from raw.referral_rows order by all").fetchall() == expected
-    assert not landing._READ_AHEAD._kept
+    assert not landing._READ_AHEAD._kept and not spill.exists()
 
 
-def test_files_are_not_kept_once_the_process_has_grown_by_a_quarter_of_the_memory_limit(
+def test_rows_read_ahead_and_not_taken_leave_nothing_on_disk(tiny_home, monkeypatch):
+    monkeypatch.setattr(type(tiny_home), "memory_bytes", lambda home: 0)  # everything spills
+    months_to_run(tiny_home)
+    spill = Path(tiny_home.duckdb_config()["temp_directory"]) / "read-ahead"
+    assert len(list(spill.iterdir())) == 5
+    landing.forget_read_ahead()  # as `reseau run` does after a run that did not ingest
+    assert not spill.exists() and not landing._READ_AHEAD._kept
+
+
+def test_a_folder_of_rows_left_by_a_killed_run_is_emptied_by_the_next_one(
+        tiny_home, monkeypatch):
+    spill = Path(tiny_home.duckdb_config()["temp_directory"]) / "read-ahead"
+    spill.mkdir()
+    (spill / "0.arrow").write_bytes(b"left by a process killed before its ingest")
+    monkeypatch.setattr(type(tiny_home), "memory_bytes", lambda home: 0)
+    months_to_run(tiny_home)
+    con = connect(tiny_home)
+    ingest_landing(con, tiny_home)
+    assert con.execute("select count(*) from raw.files where status = 'loaded'"
+                       ).fetchone()[0] == 5
+    assert not spill.exists()
+
+
+def test_files_wait_on_disk_once_the_process_has_grown_by_a_quarter_of_the_memory_limit(
         tiny_home, monkeypatch):
     # The estimate of the rows (a few hundred bytes a file) is far below a quarter of 100 kB;
     # the resident memory, as /proc would say it, grows by 10 kB with each file read.
@@ -157,10 +228,11 @@ def test_files_are_not_kept_once_the_process_has_grown_by_a_quarter_of_the_memor
     monkeypatch.setattr(landing, "_resident_bytes", lambda: next(resident))
     reads = _count_reads(monkeypatch)
     months_to_run(tiny_home)
-    # Grown by 0, 10, 20 kB: kept; by 30 and 40 kB: past the 25 kB budget.
-    assert len(landing._READ_AHEAD._kept) == 3
+    # Grown by 0, 10, 20 kB: kept in memory; by 30 and 40 kB: past the 25 kB budget, on disk.
+    spill = Path(tiny_home.duckdb_config()["temp_directory"]) / "read-ahead"
+    assert len(list(spill.iterdir())) == 2
     ingest_landing(connect(tiny_home), tiny_home)
-    assert len(reads) == 5 + 2
+    assert len(reads) == 5
 
 
 def test_files_are_read_in_order_with_only_a_few_ahead_of_the_one_taken():
