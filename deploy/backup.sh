@@ -1,7 +1,7 @@
 #!/bin/sh
 # backup.sh HOME DEST [DATABASE]: what cannot be rebuilt, in DEST/<date>/.
 #   home.tar.gz  the home without what a run rebuilds (warehouse/, data-docs/, the dbt
-#                target, Dagster's compute logs): reseau.toml, reference/, sources/,
+#                target, DuckDB's spill folder, Dagster's compute logs): reseau.toml, reference/, sources/,
 #                landing/, rejected/, published/ and the Dagster folder's settings
 #   dagster.dump pg_dump -Fc of the Dagster database (run history, schedule and sensor
 #                state), when DATABASE is given; restore with pg_restore
@@ -12,7 +12,7 @@ day=$(date +%F)
 mkdir -p "$dest/$day"
 tar -C "$(dirname "$home")" -czf "$dest/$day/home.tar.gz.part" \
     --exclude="./$(basename "$home")/warehouse" --exclude="./$(basename "$home")/data-docs" \
-    --exclude="./$(basename "$home")/.reseau/dbt" \
+    --exclude="./$(basename "$home")/.reseau/dbt" --exclude="./$(basename "$home")/.reseau/spill" \
     --exclude="./$(basename "$home")/.reseau/dagster/storage" \
     "./$(basename "$home")"
 mv "$dest/$day/home.tar.gz.part" "$dest/$day/home.tar.gz"
