@@ -115,11 +115,10 @@ class _Digests:
     def __init__(self, home: Home) -> None:
         self._root = home.root
         self._path = home.state / self.FILE
-        self._known: dict[tuple[bytes, int, int, int], str] = {}
         try:
-            table = pl.read_parquet(self._path)
-            self._known = {tuple(key): sha for *key, sha in table.iter_rows()}
-        except Exception:  # noqa: BLE001 (absent, or not what this version writes)
+            self._known: dict[tuple[bytes, int, int, int], str] = {
+                tuple(key): sha for *key, sha in pl.read_parquet(self._path).iter_rows()}
+        except (OSError, ValueError, pl.exceptions.PolarsError):  # absent, or damaged
             self._known = {}
         self._seen: dict[tuple[bytes, int, int, int], str] = {}
 
