@@ -105,6 +105,14 @@ def load_suite(name: str) -> dict:
     return suite
 
 
+def suite_columns(name: str) -> list[str]:
+    """The columns the expectations of the suite ``name`` look at, in their order: a
+    validation needs no other (each column fetched is converted and fingerprinted by GX)."""
+    columns = (expectation["kwargs"].get("column")
+               for expectation in load_suite(name)["expectations"])
+    return list(dict.fromkeys(column for column in columns if column is not None))
+
+
 #: Rows validated at a time: a full build's facts, or a first landing of years of
 #: exports, are validated by batches rather than held whole as pandas objects.
 BATCH_ROWS = 1_000_000

@@ -10,7 +10,14 @@ import pytest
 
 from pipelines.cli.runner import run_pipeline
 from pipelines.orchestration.assets.checks import batches, expectation_checks
-from pipelines.orchestration.quality import SUITES, date_regex, folded_regex, load_suite, validate
+from pipelines.orchestration.quality import (
+    SUITES,
+    date_regex,
+    folded_regex,
+    load_suite,
+    suite_columns,
+    validate,
+)
 from reseau.contract import DATE_FORMATS, STATUS_WORDS
 
 
@@ -120,3 +127,13 @@ def test_a_failing_blocking_check_stops_indicators_and_publication(tiny_run_copy
     assert computed == 0  # nothing was computed from it
     report = json.loads((tiny_home.data_docs / "last_results.json").read_text("utf-8"))
     assert report["warehouse_referrals"]["success"] is False
+
+
+def test_a_delivery_is_validated_on_the_columns_its_suite_looks_at():
+    assert suite_columns("delivered_support_rows") == [
+        "support_id", "service_id", "person_id", "supporter_id", "support_date",
+        "supporter_kind"]
+    for path in SUITES.glob("*.json"):
+        named = {expectation["kwargs"]["column"]
+                 for expectation in json.loads(path.read_text("utf-8"))["expectations"]}
+        assert set(suite_columns(path.stem)) == named

@@ -22,14 +22,15 @@ import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS
 from pipelines.ingest.landing import printable
-from pipelines.orchestration.quality import BATCH_ROWS, Validation, validate
+from pipelines.orchestration.quality import BATCH_ROWS, Validation, suite_columns, validate
 from pipelines.orchestration.resources import HomeResource
 from pipelines.publish import deliveries as staff_page
 
-# The rows of the last delivery: every file ingested by the most recent landing.
+# The rows of the last delivery: every file ingested by the most recent landing (the columns
+# a suite looks at, and the file and row number that say where a failing row is).
 _LAST_DELIVERY = (
-    "select rows.* from raw.{table} as rows join raw.files using (file) "
-    "where raw.files.ingested_at = (select max(ingested_at) from raw.files)"
+    "select file, row_number, {columns} from raw.{table} where file in (select file from "
+    "raw.files where ingested_at = (select max(ingested_at) from raw.files))"
 )
 
 #: The months the last build of the warehouse rebuilt (pipelines/orchestration/builds.py).
@@ -71,7 +72,8 @@ def _delivered_check(table: str, suite: str):
                                 "delivery, as read (warning only: bad rows are quarantined).")
     def check(home: HomeResource) -> dg.AssetCheckResult:
         with home.connect() as con:
-            validation = validate(batches(con, _LAST_DELIVERY.format(table=table)), suite,
+            rows = _LAST_DELIVERY.format(table=table, columns=", ".join(suite_columns(suite)))
+            validation = validate(batches(con, rows), suite,
                                   home.get_home().data_docs, ("file", "row_number"))
         return _result(validation, dg.AssetCheckSeverity.WARN)
 
