@@ -182,6 +182,22 @@ class _Runner:
         return result.success
 
 
+#: Below this many new files, reading them for their months takes seconds: nothing is said.
+READ_QUIETLY = 1000
+
+
+def _reading_progress(done: int, total: int) -> None:
+    """What ``reseau run`` says while it reads many new files to learn their months (a first
+    run over years of history): when it starts, and at every tenth."""
+    if total < READ_QUIETLY:
+        return
+    if done == 0:
+        print(f"reseau: reading {total:,} new files to learn their months (the run then "
+              "loads them without reading them again)", file=sys.stderr)
+    elif done * 10 // total > (done - 1) * 10 // total:
+        print(f"reseau: {done:,} of {total:,} new files read", file=sys.stderr)
+
+
 def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None = None) -> bool:
     """Run the monthly job once on ``home``, for ``months`` (partition keys); True on success.
 
@@ -210,7 +226,8 @@ def run_pipeline(home: Home, months: list[str] | None = None, stage: str | None 
             runner = _Runner(home)
             if stage is not None and "indicators" not in stage:  # not partitioned: no months
                 return runner.execute(stage, None)
-            span, future = month_span(months if months is not None else months_to_run(home))
+            span, future = month_span(
+                months if months is not None else months_to_run(home, _reading_progress))
             if future:
                 print(f"reseau: skipping month(s) not yet over: "
                       f"{', '.join(m[:7] for m in future)}", file=sys.stderr)

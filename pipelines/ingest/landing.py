@@ -476,13 +476,15 @@ def _recorded(con) -> tuple[set[tuple[str, str, str]], set[str]]:
     return known, {file for *_, file, _ in recorded}
 
 
-def read_pending(con, home: Home, only: set[Path] | None = None, *, keep: bool = False
+def read_pending(con, home: Home, only: set[Path] | None = None, *, keep: bool = False,
+                 progress: Callable[[int, int], None] = lambda done, total: None
                  ) -> Iterator[tuple[ExportKind, Delivered | UnreadableFile]]:
     """Read the landed files (of ``only``, if given) that the next run will load, in
     parallel: (kind, what reading gave) for each, as they are read. ``con``: a warehouse
     whose raw.files says what was loaded, or None. ``keep``: the next ingest in this
     process takes the results instead of reading the files again, as far as
-    :class:`_ReadAhead` keeps them (``reseau run``; never in a long-lived process)."""
+    :class:`_ReadAhead` keeps them (``reseau run``; never in a long-lived process).
+    ``progress(done, total)`` is called before the first file and after each."""
     known, names = _recorded(con) if con is not None else (set(), set())
     profiles = load_profiles(home)
     digests = _Digests(home)
@@ -494,8 +496,12 @@ def read_pending(con, home: Home, only: set[Path] | None = None, *, keep: bool =
     # is enough, as only `reseau run` reads ahead, under the home's run lock.
     ahead = (home.memory_bytes() // 4,
              Path(home.duckdb_config()["temp_directory"]) / "read-ahead") if keep else None
-    return _in_order(lambda item: (item[0], _read_rows(
+    results = _in_order(lambda item: (item[0], _read_rows(
         home, item[1], item[0], profiles.get(item[1].exporter_id, Profile()), ahead)), pending)
+    progress(0, len(pending))
+    for done, result in enumerate(results, 1):
+        yield result
+        progress(done, len(pending))
 
 
 #: Rows read are inserted by batches of about this many (all in the run's one transaction).

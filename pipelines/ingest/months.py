@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -50,14 +51,15 @@ def _has_table(con, schema: str, table: str) -> bool:
                        ).fetchone()[0] > 0
 
 
-def _pending_months(home: Home, con, only: set[Path] | None = None, *, keep: bool = False
+def _pending_months(home: Home, con, only: set[Path] | None = None, *, keep: bool = False,
+                    progress: Callable[[int, int], None] = lambda done, total: None
                     ) -> tuple[set[str], int]:
     """Months of the landed files (of ``only``) not loaded into ``con``'s raw.files, and
-    how many such files there are (``keep``: see :func:`read_pending`)."""
+    how many such files there are (``keep``, ``progress``: see :func:`read_pending`)."""
     recorded = con if con is not None and _has_table(con, "raw", "files") else None
     months: set[str] = set()
     count = 0
-    for kind, read in read_pending(recorded, home, only, keep=keep):
+    for kind, read in read_pending(recorded, home, only, keep=keep, progress=progress):
         count += 1
         if isinstance(read, Delivered):
             months |= _months(kind, read.rows)
@@ -72,13 +74,16 @@ def _data_months(con) -> set[str]:
     return {f"{month:%Y-%m-%d}" for (month,) in rows if month is not None}
 
 
-def months_to_run(home: Home) -> list[str]:
+def months_to_run(home: Home, progress: Callable[[int, int], None] = lambda done, total: None
+                  ) -> list[str]:
     """Partition keys of every month with a referral or support in the warehouse, or in a
-    landed file not loaded yet. The caller holds the home's run lock (no writer)."""
+    landed file not loaded yet (``progress(files read, files to read)``, as they are read).
+    The caller holds the home's run lock (no writer)."""
     con = _connect(home.warehouse)
     try:
         # This process runs next: its ingest takes the files read here.
-        return sorted(_data_months(con) | _pending_months(home, con, keep=True)[0])
+        return sorted(_data_months(con)
+                      | _pending_months(home, con, keep=True, progress=progress)[0])
     finally:
         if con is not None:
             con.close()

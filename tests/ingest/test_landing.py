@@ -164,6 +164,13 @@ def _count_reads(monkeypatch) -> list:
     return reads
 
 
+def test_reading_ahead_reports_each_file_read(tiny_home):
+    calls = []
+    months_to_run(tiny_home, lambda done, total: calls.append((done, total)))
+    assert calls == [(done, 5) for done in range(6)]
+    landing.forget_read_ahead()
+
+
 def test_files_read_ahead_for_their_months_are_not_read_again_by_the_ingest(
         tiny_home, monkeypatch):
     reads = _count_reads(monkeypatch)
