@@ -17,6 +17,16 @@ def connect(home):
     return con
 
 
+def _rows_of_a_first_ingest(home) -> list[tuple]:
+    """The referral rows one ingest of ``home`` loads; its warehouse then removed."""
+    whole = connect(home)
+    ingest_landing(whole, home)
+    rows = whole.execute("select * from raw.referral_rows order by all").fetchall()
+    whole.close()
+    home.warehouse.unlink()
+    return rows
+
+
 def test_rows_keep_file_and_row_number_and_pseudonyms_are_rekeyed(tiny_home):
     con = connect(tiny_home)
     outcomes = ingest_landing(con, tiny_home)
@@ -141,11 +151,7 @@ def test_the_same_bytes_from_two_exporters_are_two_deliveries(tiny_home):
 
 
 def test_rows_inserted_by_batches_are_every_row_read_once(tiny_home, monkeypatch):
-    whole = connect(tiny_home)
-    ingest_landing(whole, tiny_home)
-    expected = whole.execute("select * from raw.referral_rows order by all").fetchall()
-    whole.close()
-    tiny_home.warehouse.unlink()
+    expected = _rows_of_a_first_ingest(tiny_home)
     monkeypatch.setattr("pipelines.ingest.landing._INSERT_ROWS", 3)  # a batch every file
     con = connect(tiny_home)
     ingest_landing(con, tiny_home)
@@ -187,11 +193,7 @@ def _spilled() -> int:
 
 def test_past_a_quarter_of_the_memory_limit_files_wait_on_disk_with_the_same_rows(
         tiny_home, monkeypatch):
-    whole = connect(tiny_home)
-    ingest_landing(whole, tiny_home)
-    expected = whole.execute("select * from raw.referral_rows order by all").fetchall()
-    whole.close()
-    tiny_home.warehouse.unlink()
+    expected = _rows_of_a_first_ingest(tiny_home)
     # Room for one or two of the tiny home's files (70 to 580 bytes of rows each), by the
     # estimate of their rows alone (the resident memory does not grow).
     monkeypatch.setattr(type(tiny_home), "memory_bytes", lambda home: 4 * 200)
@@ -218,11 +220,7 @@ def test_rows_read_ahead_and_not_taken_leave_nothing_on_disk(tiny_home, monkeypa
 
 def test_rows_that_cannot_be_read_back_from_disk_are_read_from_their_export_again(
         tiny_home, monkeypatch):
-    whole = connect(tiny_home)
-    ingest_landing(whole, tiny_home)
-    expected = whole.execute("select * from raw.referral_rows order by all").fetchall()
-    whole.close()
-    tiny_home.warehouse.unlink()
+    expected = _rows_of_a_first_ingest(tiny_home)
     monkeypatch.setattr(type(tiny_home), "memory_bytes", lambda home: 0)  # everything spills
     reads = _count_reads(monkeypatch)
     months_to_run(tiny_home)
