@@ -2,11 +2,15 @@
 
     python -m bench.profile indicators bench-homes/home-1000000 [--months 4] [--cprofile]
     python -m bench.profile reading bench-homes/home-1000000 [--files 500] [--cprofile]
+    python -m bench.profile spilling bench-homes/home-1000000 [--files 500] [--cprofile]
 
 - ``indicators``: the territory indicators of the last ``--months`` months, from the home's
   warehouse (after a run), their inputs read and computed as the asset does;
 - ``reading``: the first ``--files`` landed referral files, read one after the other as the
-  ingest reads each.
+  ingest reads each;
+- ``spilling``: the first ``--files`` landed referral files read in parallel as ``reseau
+  run`` reads them for their months, without keeping them, then with every file's rows
+  written to disk (a read-ahead budget of nothing), then those rows read back.
 
 Prints the wall times, and with ``--cprofile`` the 25 functions that took longest
 (cumulative). Not a test: numbers only.
@@ -61,18 +65,34 @@ def reading(home: Path, files: int, profile: bool) -> None:
            profile)
 
 
+def spilling(home: Path, files: int, profile: bool) -> None:
+    from pipelines.ingest import landing
+    from reseau.home import Home
+
+    opened = Home.open(home)
+    only = set(sorted((home / "landing" / "referrals").glob("*/*"))[:files])
+    _timed(f"{len(only)} files read in parallel",
+           lambda: sum(1 for _ in landing.read_pending(None, opened, only)), profile)
+    type(opened).memory_bytes = lambda _: 0  # a budget of nothing: every file goes to disk
+    _timed(f"{len(only)} files read in parallel, their rows written to disk",
+           lambda: sum(1 for _ in landing.read_pending(None, opened, only, keep=True)), profile)
+    kept = list(landing._READ_AHEAD._kept)
+    _timed(f"{len(kept)} files' rows read back", lambda: [landing._READ_AHEAD.take(key)
+                                                          for key in kept], profile)
+    landing.forget_read_ahead()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=["indicators", "reading"])
+    parser.add_argument("part", choices=["indicators", "reading", "spilling"])
     parser.add_argument("home", type=Path)
     parser.add_argument("--months", type=int, default=4)
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
-    if args.part == "indicators":
-        indicators(args.home, args.months, args.cprofile)
-    else:
-        reading(args.home, args.files, args.cprofile)
+    {"indicators": lambda: indicators(args.home, args.months, args.cprofile),
+     "reading": lambda: reading(args.home, args.files, args.cprofile),
+     "spilling": lambda: spilling(args.home, args.files, args.cprofile)}[args.part]()
 
 
 if __name__ == "__main__":
