@@ -325,37 +325,48 @@ class _Spill:
         table = rows.to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy
         batches = table.to_batches()
         with self._lock:
+            path, writer = self._writing.get(table.schema, (None, None))
             try:
-                if table.schema not in self._writing:
+                if writer is None:
                     path = self._folder / f"{len(self._batches)}.arrow"
-                    self._writing[table.schema] = (path, pa.ipc.new_file(path, table.schema))
+                    writer = pa.ipc.new_file(path, table.schema)
+                    self._writing[table.schema] = (path, writer)
                     self._batches[path] = 0
-                path, writer = self._writing[table.schema]
                 for batch in batches:
                     writer.write_batch(batch)
             except (OSError, pa.ArrowException):
+                # Part of the rows may be in the file: nothing more goes after them, so that
+                # the batch numbers of the rows before stay right.
+                self._writing.pop(table.schema, None)
+                self._close(writer)
                 return None
             first, self._batches[path] = self._batches[path], self._batches[path] + len(batches)
         return path, first, len(batches)
 
     def get(self, path: Path, first: int, count: int) -> pl.DataFrame | None:
         with self._lock:
+            for _, writer in self._writing.values():  # the reading has begun
+                self._close(writer)
+            self._writing.clear()
             try:
-                for written, writer in self._writing.values():  # the reading has begun
-                    writer.close()
-                    self._reading[written] = pa.ipc.open_file(pa.OSFile(str(written)))
-                self._writing.clear()
+                if path not in self._reading:
+                    self._reading[path] = pa.ipc.open_file(pa.OSFile(str(path)))
                 reader = self._reading[path]
                 batches = [reader.get_batch(index) for index in range(first, first + count)]
             except (OSError, pa.ArrowException):
                 return None
         return pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema))
 
+    @staticmethod
+    def _close(writer: pa.ipc.RecordBatchFileWriter | None) -> None:
+        if writer is not None:
+            with contextlib.suppress(OSError, pa.ArrowException):
+                writer.close()
+
     def close(self) -> None:
         with self._lock:
             for _, writer in self._writing.values():
-                with contextlib.suppress(OSError, pa.ArrowException):
-                    writer.close()
+                self._close(writer)
             self._writing.clear()
             self._reading.clear()
             shutil.rmtree(self._folder, ignore_errors=True)

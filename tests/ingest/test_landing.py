@@ -3,6 +3,8 @@ import os
 from pathlib import Path
 
 import duckdb
+import polars as pl
+import pyarrow as pa
 
 from pipelines.ingest import landing
 from pipelines.ingest.landing import ingest_landing
@@ -275,3 +277,34 @@ def test_files_are_read_in_order_with_only_a_few_ahead_of_the_one_taken():
     assert next(results) == 0
     assert len(started) <= 2 * workers + 1
     assert list(results) == [2 * item for item in range(1, 100)]
+
+
+def test_rows_put_on_disk_after_a_failed_write_are_read_back_as_they_were(
+        tmp_path, monkeypatch):
+    real = pa.ipc.new_file
+    writes = itertools.count()
+
+    class FullDisk:  # the fifth batch written fails: the second of frames[2], after its first
+        def __init__(self, *args):
+            self.writer = real(*args)
+
+        def write_batch(self, batch):
+            if next(writes) == 4:
+                raise OSError("No space left on device")
+            self.writer.write_batch(batch)
+
+        def close(self):
+            self.writer.close()
+
+    monkeypatch.setattr(pa.ipc, "new_file", FullDisk)
+    frames = [pl.DataFrame({"a": [f"{n}a", f"{n}b"]}) for n in range(4)]
+    frames[1] = pl.concat([frames[1].head(1), frames[1].tail(1)], rechunk=False)  # 2 batches
+    frames[2] = pl.concat([frames[2].head(1), frames[2].tail(1)], rechunk=False)
+    spill = landing._Spill(tmp_path / "read-ahead")
+    where = [spill.put(frame) for frame in frames]
+    assert where[2] is None  # its second batch failed: read from its export again
+    for frame, put in zip(frames, where, strict=True):
+        if put is not None:
+            assert spill.get(*put).equals(frame)
+    spill.close()
+    assert not (tmp_path / "read-ahead").exists()
