@@ -15,6 +15,8 @@ from datetime import date
 
 import polars as pl
 
+from reseau_metrics.frames import collect_exact
+
 __all__ = ["reciprocity", "ratio", "dormant_conventions", "link_stability"]
 
 
@@ -53,16 +55,16 @@ def reciprocity(
     >>> reciprocity(rows, ["t"])["reciprocity"][0]
     0.5
     """
-    unordered = pairs.select(
+    unordered = pairs.lazy().select(
         *by,
         pl.min_horizontal(origin, target).alias("_a"),
         pl.max_horizontal(origin, target).alias("_b"),
         pl.col(origin).alias("_from"),
     ).unique()
     per_pair = unordered.group_by(*by, "_a", "_b").agg(pl.col("_from").n_unique().alias("_ways"))
-    return per_pair.group_by(by).agg(
+    return collect_exact(per_pair.group_by(by).agg(
         (pl.col("_ways") == 2).sum().alias("reciprocal"), pl.len().alias("linked")
-    ).with_columns((pl.col("reciprocal") / pl.col("linked")).alias("reciprocity"))
+    )).with_columns((pl.col("reciprocal") / pl.col("linked")).alias("reciprocity"))
 
 
 def ratio(counts: pl.DataFrame, by: Sequence[str], numerator: str,
@@ -83,10 +85,10 @@ def ratio(counts: pl.DataFrame, by: Sequence[str], numerator: str,
     0.75
     """
     columns = [denominator] if isinstance(denominator, str) else list(denominator)
-    totals = counts.group_by(by).agg(
+    totals = collect_exact(counts.lazy().group_by(by).agg(
         pl.col(numerator).cast(pl.Int64).sum().alias("numerator"),
         pl.sum_horizontal([pl.col(c).cast(pl.Int64).sum() for c in columns]).alias("denominator"),
-    )
+    ))
     return totals.with_columns(
         pl.when(pl.col("denominator") > 0)
         .then(pl.col("numerator") / pl.col("denominator")).alias("value")
@@ -191,9 +193,9 @@ def link_stability(current: pl.DataFrame, previous: pl.DataFrame,
     """
     keys = [*by, "origin_service_id", "target_service_id"]
     both = pl.concat([
-        current.select(keys).unique().with_columns(pl.lit(1).alias("_now")),
-        previous.select(keys).unique().with_columns(pl.lit(2).alias("_now")),
+        current.lazy().select(keys).unique().with_columns(pl.lit(1).alias("_now")),
+        previous.lazy().select(keys).unique().with_columns(pl.lit(2).alias("_now")),
     ]).group_by(keys).agg(pl.col("_now").sum().alias("_where"))
-    return both.group_by(by).agg(
+    return collect_exact(both.group_by(by).agg(
         (pl.col("_where") == 3).sum().alias("kept"), pl.len().alias("union")
-    ).with_columns((pl.col("kept") / pl.col("union")).alias("stability"))
+    )).with_columns((pl.col("kept") / pl.col("union")).alias("stability"))

@@ -12,8 +12,13 @@ from datetime import date
 import polars as pl
 
 from reseau_metrics.cooperation import dormant_conventions, link_stability, ratio, reciprocity
-from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, as_indicator, stack_levels
-from reseau_metrics.pairs import windowed_pairs
+from reseau_metrics.frames import (
+    LEVELS,
+    TERRITORY_KEYS,
+    as_indicator,
+    collect_exact,
+    stack_levels,
+)
 from reseau_metrics.personal_network import fragile_links, ruptured_links
 from reseau_metrics.supports import support_shares
 from reseau_metrics.volume import distinct_count
@@ -58,9 +63,9 @@ def persons(referrals: pl.DataFrame, ends, windows) -> pl.DataFrame:
     ...     "distinct"].to_list()
     [1, 1]
     """
-    people = referrals.select(
+    people = collect_exact(referrals.lazy().select(
         "month", *_LEVEL_COLUMNS, pl.col("person_key").hash(seed=0)
-    ).unique()
+    ).unique())
     return per_window(people, ends, windows, lambda rows, *_: distinct_count(
         stack_levels(rows), _WHERE, "person_key"))
 
@@ -69,7 +74,8 @@ def _dormant(counts: pl.DataFrame, services: pl.DataFrame, conventions: pl.DataF
              windows):
     """:func:`dormant_conventions` for every window; a convention sits where its services
     do (their ``departement`` and ``region``)."""
-    linked = counts.select("month", "origin_service_id", "target_service_id").unique()
+    linked = collect_exact(
+        counts.lazy().select("month", "origin_service_id", "target_service_id").unique())
     sited = stack_levels(services.select(
         "service_id",
         pl.col("departement").alias("territory_departement"),
@@ -85,9 +91,13 @@ def _stability(pairs: pl.DataFrame, counts: pl.DataFrame, first_month: date,
     """:func:`link_stability` of each window against the window of the same length just
     before it; null until both windows lie after ``first_month`` (no data before it)."""
     pieces = []
+    linked = ["territory_level", "territory_code", "origin_service_id", "target_service_id"]
     for k in windows:
-        # The window of the same length just before, keyed by the current window's end.
-        previous = windowed_pairs(counts, [add_months(end, -k) for end in ends], (k,))
+        # The pairs of the window of the same length just before, keyed by the current
+        # window's end.
+        previous = per_window(counts, [add_months(end, -k) for end in ends], (k,),
+                              lambda rows, *_: collect_exact(
+                                  stack_levels(rows).lazy().select(linked).unique()))
         previous = previous.with_columns(pl.col("month").dt.offset_by(f"{k}mo"))
         comparable = [end for end in ends if add_months(end, -(2 * k - 1)) >= first_month]
         pieces.append(
@@ -146,7 +156,7 @@ def cooperation(pairs: pl.DataFrame, counts: pl.DataFrame, services: pl.DataFram
     >>> conventions = pl.DataFrame(schema={"convention_id": pl.String,
     ...     "service_a": pl.String, "service_b": pl.String, "start_date": pl.Date,
     ...     "end_date": pl.Date})
-    >>> from reseau_metrics.pairs import pair_counts
+    >>> from reseau_metrics.pairs import pair_counts, windowed_pairs
     >>> counts = pair_counts(referrals, services)
     >>> ends = [date(2025, 1, 1)]
     >>> frames = cooperation(windowed_pairs(counts, ends, (1,)), counts, services,

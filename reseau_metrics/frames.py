@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-__all__ = ["INDICATOR_COLUMNS", "LEVELS", "as_indicator", "stack_levels"]
+__all__ = ["INDICATOR_COLUMNS", "LEVELS", "as_indicator", "collect_exact", "stack_levels"]
 
 #: Territory levels and the referral column that holds each one's code.
 LEVELS: Mapping[str, str] = {
@@ -21,6 +21,41 @@ INDICATOR_COLUMNS = [
 ]
 
 TERRITORY_KEYS = ["territory_level", "territory_code", "month", "window_months"]
+
+
+def collect_exact(query: pl.LazyFrame) -> pl.DataFrame:
+    """Run ``query`` on polars' streaming engine: for exact aggregations whose rows are
+    used in no particular order.
+
+    Parameters
+    ----------
+    query
+        Counts, integer sums, minima, maxima, distinct counts, filters and joins.
+
+    Returns
+    -------
+    polars.DataFrame
+        The result, its rows in no fixed order.
+
+    Notes
+    -----
+    The streaming engine groups millions of keys about twice as fast as the in-memory
+    engine an eager ``DataFrame.group_by`` runs on: the 6.0 M (département, origin, target,
+    professional) of the 1e7 bench home's referrals in 1.3 s against 2.8 s (polars 2.1, two
+    cores; docs/decisions.md). It shares the rows between threads and combines their partial
+    results in whatever order they finish, so that the rows come out in a different order
+    from one run to the next, and a float sum could differ in its last bits: an indicator
+    summing floats, or adding up floats in the order of the rows returned, would not be the
+    same on every run. Every use in this library counts, sums integers or takes extremes,
+    and joins or aggregates the result by key.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"t": ["a", "b", "a"]})
+    >>> collect_exact(rows.lazy().group_by("t").len()).sort("t").rows()
+    [('a', 2), ('b', 1)]
+    """
+    return query.collect(engine="streaming")
 
 
 def stack_levels(frame: pl.DataFrame, levels: Mapping[str, str] = LEVELS) -> pl.DataFrame:

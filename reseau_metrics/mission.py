@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from reseau_metrics.frames import collect_exact
+
 __all__ = ["out_of_mission_rate"]
 
 
@@ -45,10 +47,10 @@ def out_of_mission_rate(
     >>> out_of_mission_rate(rows, ["t"], "oom")["rate"][0]
     0.2
     """
-    totals = counts.group_by(by).agg(
+    totals = collect_exact(counts.lazy().group_by(by).agg(
         pl.col(out_of_mission).cast(pl.Int64).sum().alias("out_of_mission"),
         pl.col(count).sum().alias("total"),
-    )
+    ))
     return totals.with_columns(
         pl.when(pl.col("total") > 0)
         .then(pl.col("out_of_mission") / pl.col("total"))

@@ -33,7 +33,7 @@ from fractions import Fraction
 import polars as pl
 from scipy.stats import poisson
 
-from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, stack_levels
+from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, collect_exact, stack_levels
 from reseau_metrics.windows import per_window
 
 __all__ = ["expected_solicitations", "observed_solicitations", "unjudged_services",
@@ -251,11 +251,10 @@ def observed_solicitations(
     """
     level_columns = list(levels.values())
     # Commune does not matter here: aggregate it away before the windows.
-    monthly = observations.group_by("month", *level_columns, "target_service_id", "need").agg(
-        pl.col("referrals").sum()
-    )
-    return per_window(monthly, ends, windows, lambda rows, *_: (
-        stack_levels(rows, levels)
+    monthly = collect_exact(observations.lazy().group_by(
+        "month", *level_columns, "target_service_id", "need").agg(pl.col("referrals").sum()))
+    return per_window(monthly, ends, windows, lambda rows, *_: collect_exact(
+        stack_levels(rows, levels).lazy()
         .group_by("territory_level", "territory_code", "target_service_id", "need")
         .agg(pl.col("referrals").sum().alias("observed"))
     )).rename({"target_service_id": "service_id"}).select(*PAIR_KEYS, "observed")
@@ -304,10 +303,10 @@ def unjudged_services(
                                     "month": pl.Date, "window_months": pl.Int32,
                                     "service_id": pl.String})
     level_columns = list(levels.values())
-    unknown = referrals.filter(~pl.col("needs_known")).select(
-        "month", *level_columns, pl.col("target_service_id").alias("service_id")).unique()
-    return per_window(unknown, ends, windows, lambda rows, *_: (
-        stack_levels(rows.drop("month"), levels).unique()
+    unknown = collect_exact(referrals.lazy().filter(~pl.col("needs_known")).select(
+        "month", *level_columns, pl.col("target_service_id").alias("service_id")).unique())
+    return per_window(unknown, ends, windows, lambda rows, *_: collect_exact(
+        stack_levels(rows.drop("month"), levels).lazy().unique()
     )).select(keys)
 
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from reseau_metrics.frames import collect_exact
+
 __all__ = ["fragile_links", "ruptured_links", "KEY_PERSON_SHARE"]
 
 #: One professional making at least this share of a pair's referrals carries the link.
@@ -20,23 +22,28 @@ _PAIR = ["origin_service_id", "target_service_id"]
 
 def _key_person(referrals: pl.DataFrame, by: Sequence[str], minimum: int,
                 among_attributed: bool) -> pl.DataFrame:
-    """Per pair: referrals counted, the top professional and whether they carry the link."""
+    """Per pair: referrals counted, whether one professional carries the link and, when one
+    does, who (``professional_key``; null otherwise)."""
     named = pl.col("professional_key").is_not_null()
-    made = referrals.group_by(*by, *_PAIR, "professional_key").agg(pl.len().alias("_made")
-        ).with_columns(pl.when(named).then(pl.col("_made")).alias("_named"))
     keys = [*by, *_PAIR]
+    made = collect_exact(
+        referrals.lazy().group_by(*keys, "professional_key").agg(pl.len().alias("_made"))
+        .with_columns(pl.when(named).then(pl.col("_made")).alias("_named")))
     # Plain aggregations only: an expression filtered within each group runs group by group.
-    pairs = made.group_by(keys).agg(
+    pairs = collect_exact(made.lazy().group_by(keys).agg(
         pl.col("_named" if among_attributed else "_made").sum().alias("referrals"),
         pl.col("_named").max().alias("_made"),
-    ).filter(pl.col("referrals") >= minimum)
-    # Two professionals cannot both make 80%: the smallest key only breaks other ties.
-    top = made.join(pairs.select(*keys, "_made"), on=[*keys, "_made"]).group_by(keys).agg(
-        pl.col("professional_key").min())
-    return pairs.join(top, on=keys, how="left").with_columns(
+    ).filter(pl.col("referrals") >= minimum).with_columns(
         (pl.col("_made").fill_null(0) >= KEY_PERSON_SHARE * pl.col("referrals"))
-        .alias("key_person")
-    )
+        .alias("key_person")))
+    # Who carries a link made at least KEY_PERSON_SHARE × minimum of its referrals: most
+    # professionals make one or two referrals of a pair, and are left out before the join.
+    # Two professionals cannot both make 80% of a pair's referrals.
+    carriers = collect_exact(
+        made.lazy().filter(pl.col("_named") >= KEY_PERSON_SHARE * minimum)
+        .join(pairs.lazy().filter("key_person").select(*keys, "_made"), on=[*keys, "_made"])
+        .group_by(keys).agg(pl.col("professional_key").min()))
+    return pairs.join(carriers, on=keys, how="left")
 
 
 def fragile_links(referrals: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
@@ -68,9 +75,9 @@ def fragile_links(referrals: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     (1, 2, 0.5)
     """
     pairs = _key_person(referrals, by, minimum=5, among_attributed=True)
-    return pairs.group_by(by).agg(
+    return collect_exact(pairs.lazy().group_by(by).agg(
         pl.col("key_person").sum().alias("fragile"), pl.len().alias("pairs")
-    ).with_columns((pl.col("fragile") / pl.col("pairs")).alias("fragile_link_share"))
+    )).with_columns((pl.col("fragile") / pl.col("pairs")).alias("fragile_link_share"))
 
 
 def ruptured_links(before: pl.DataFrame, during: pl.DataFrame,
@@ -115,11 +122,12 @@ def ruptured_links(before: pl.DataFrame, during: pl.DataFrame,
     (1, 2)
     """
     carried = _key_person(before, by, minimum=3, among_attributed=False).filter("key_person")
-    still_linked = during.select(*by, *_PAIR).unique().with_columns(pl.lit(True).alias("_now"))
+    still_linked = collect_exact(during.lazy().select(*by, *_PAIR).unique()).with_columns(
+        pl.lit(True).alias("_now"))
     silent = ~pl.col("professional_key").is_in(active_professionals.implode())
     flagged = carried.join(still_linked, on=[*by, *_PAIR], how="left").with_columns(
         (pl.col("_now").is_null() & silent).alias("_ruptured")
     )
-    return flagged.group_by(by).agg(
+    return collect_exact(flagged.lazy().group_by(by).agg(
         pl.col("_ruptured").sum().alias("ruptured"), pl.len().alias("carried")
-    )
+    ))

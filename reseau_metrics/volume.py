@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from reseau_metrics.frames import collect_exact
+
 __all__ = ["volume", "distinct_count"]
 
 
@@ -30,7 +32,7 @@ def volume(counts: pl.DataFrame, by: Sequence[str], count: str = "referrals") ->
     >>> volume(rows, ["t"]).sort("t")["total"].to_list()
     [5, 1]
     """
-    return counts.group_by(by).agg(pl.col(count).sum().alias("total"))
+    return collect_exact(counts.lazy().group_by(by).agg(pl.col(count).sum().alias("total")))
 
 
 def distinct_count(frame: pl.DataFrame, by: Sequence[str], column: str) -> pl.DataFrame:
@@ -47,8 +49,8 @@ def distinct_count(frame: pl.DataFrame, by: Sequence[str], column: str) -> pl.Da
     >>> distinct_count(rows, ["t"], "person")["distinct"].to_list()
     [2]
     """
-    return (
-        frame.filter(pl.col(column).is_not_null())
+    return collect_exact(
+        frame.lazy().filter(pl.col(column).is_not_null())
         .select(*by, pl.col(column).hash(seed=0).alias("_hash"))
         .unique()
         .group_by(by)
