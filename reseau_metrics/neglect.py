@@ -131,11 +131,15 @@ def expected_solicitations(
         # Each group (commune, origin, need) of N referrals gives every competent service s
         # other than the origin N·cap_s/D, with D the competent capacity less the origin's.
         # So s expects cap_s × (Σ N/D over the cell's groups − Σ N/D over its own groups).
+        # On polars' streaming engine, about twice as fast as eager frames at 1e7 referrals:
+        # its float sums are in no fixed order, as eager ones' already are (the sums near
+        # the threshold are made exact below).
         weighted = (
-            rows.group_by([*_GROUP, *level_columns]).agg(pl.col("referrals").sum())
-            .join(active.group_by("commune", "need").agg(pl.col("capacity").sum().alias("total")),
+            rows.lazy().group_by([*_GROUP, *level_columns]).agg(pl.col("referrals").sum())
+            .join(active.lazy().group_by("commune", "need").agg(
+                pl.col("capacity").sum().alias("total")),
                   left_on=cell, right_on=["commune", "need"])
-            .join(active.rename({"capacity": "origin_capacity"}), how="left",
+            .join(active.lazy().rename({"capacity": "origin_capacity"}), how="left",
                   left_on=[*cell, "origin_service_id"], right_on=["commune", "need", "service_id"])
             .with_columns(
                 (pl.col("total") - pl.col("origin_capacity").fill_null(0.0)).alias("denominator"))
@@ -143,12 +147,13 @@ def expected_solicitations(
             .with_columns((pl.col("referrals") / pl.col("denominator")).alias("weight"))
             .with_columns((pl.col("weight") * pl.col("total") / pl.col("denominator"))
                           .alias("magnitude"))
-        )
-        per_cell = weighted.group_by(*cell, *level_columns).agg(
+        ).collect(engine="streaming")
+        per_cell = weighted.lazy().group_by(*cell, *level_columns).agg(
             pl.col("weight").sum(), pl.col("magnitude").sum())
-        own = weighted.group_by(*cell, "origin_service_id").agg(pl.col("weight").sum().alias("own"))
+        own = weighted.lazy().group_by(*cell, "origin_service_id").agg(
+            pl.col("weight").sum().alias("own"))
         shares = (
-            per_cell.join(active, left_on=cell, right_on=["commune", "need"])
+            per_cell.join(active.lazy(), left_on=cell, right_on=["commune", "need"])
             .join(own, how="left", left_on=[*cell, "service_id"],
                   right_on=[*cell, "origin_service_id"])
             .with_columns((pl.col("capacity") * (pl.col("weight") - pl.col("own").fill_null(0.0)))
@@ -160,7 +165,7 @@ def expected_solicitations(
             stack_levels(shares.select(*level_columns, "service_id", "need", "expected",
                                        "magnitude"), levels)
             .group_by(_PAIR).agg(pl.col("expected").sum(), pl.col("magnitude").sum())
-        )
+        ).collect(engine="streaming")
         near = sums.filter((pl.col("expected") - min_expected).abs()
                            <= _NEAR * pl.col("magnitude"))
         if near.is_empty():

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import networkx as nx
+import numpy as np
 import polars as pl
 
 from reseau_metrics.betweenness import betweenness
+from reseau_metrics.frames import collect_exact
+from reseau_metrics.pagerank import pagerank
 from reseau_metrics.windows import per_window
 
-__all__ = ["service_positions", "centrality", "link_weights", "network_indicators",
+__all__ = ["service_positions", "centrality", "first_met", "link_weights", "network_indicators",
            "EXACT_BETWEENNESS_LIMIT"]
 
 #: Exact Brandes betweenness costs O(V·E): beyond this many services, sample sources.
@@ -54,17 +56,13 @@ def centrality(edges: pl.DataFrame) -> pl.DataFrame:
     # Sorted edges: the same graph gives the same node order, hence the same sampled sources
     # and the same floating-point sums, whatever order the rows came in.
     edges = edges.sort("origin_service_id", "target_service_id")
-    graph = nx.DiGraph()
-    graph.add_weighted_edges_from(
-        edges.select("origin_service_id", "target_service_id", "referrals").iter_rows()
-    )
-    if graph.number_of_nodes() == 0:
+    origins, targets = edges["origin_service_id"], edges["target_service_id"]
+    nodes = first_met(origins, targets)
+    if not nodes:
         return pl.DataFrame(schema={"service_id": pl.String, "pagerank": pl.Float64,
                                     "betweenness": pl.Float64,
                                     "betweenness_method": pl.String})
-    pagerank = nx.pagerank(graph, alpha=0.85, weight="weight")
-    nodes = list(graph)  # insertion order: the order networkx samples sources from
-    origins, targets = edges["origin_service_id"], edges["target_service_id"]
+    ranks = pagerank(nodes, origins, targets, edges["referrals"], alpha=0.85)
     if len(nodes) <= EXACT_BETWEENNESS_LIMIT:
         method = "exact"
         between = betweenness(nodes, origins, targets)
@@ -73,10 +71,24 @@ def centrality(edges: pl.DataFrame) -> pl.DataFrame:
         between = betweenness(nodes, origins, targets, k=SAMPLED_SOURCES, seed=SAMPLING_SEED)
     return pl.DataFrame({
         "service_id": nodes,
-        "pagerank": [pagerank[node] for node in nodes],
+        "pagerank": ranks,
         "betweenness": between,
         "betweenness_method": [method] * len(nodes),
     }).sort("service_id")
+
+
+def first_met(origins: pl.Series, targets: pl.Series) -> list:
+    """The services of the edges ``origins[i] → targets[i]`` in the order networkx lists the
+    nodes of a graph built from them (``list(G)``): as first met, each edge's origin before
+    its target.
+
+    Examples
+    --------
+    >>> first_met(pl.Series(["b", "a"]), pl.Series(["c", "b"]))
+    ['b', 'c', 'a']
+    """
+    interleaved = np.arange(2 * len(origins)).reshape(2, -1).T.ravel()
+    return pl.concat([origins, targets]).gather(interleaved).unique(maintain_order=True).to_list()
 
 
 def service_positions(pairs: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
@@ -163,12 +175,12 @@ def link_weights(referrals: pl.DataFrame) -> pl.DataFrame:
     """
     pair = ["origin_service_id", "target_service_id"]
     per_professional = (
-        referrals.filter(pl.col("professional_key").is_not_null())
+        referrals.lazy().filter(pl.col("professional_key").is_not_null())
         .group_by(*pair, "professional_key").agg(pl.len().alias("_made"))
         .group_by(pair).agg((pl.col("_made").max() / pl.col("_made").sum())
                             .alias("top_professional_share"))
     )
-    links = referrals.group_by(pair).agg(
+    links = collect_exact(referrals.lazy().group_by(pair).agg(
         pl.len().alias("referrals"),
         (pl.col("status") == "accepted").sum().alias("accepted"),
         (pl.col("status") == "refused").sum().alias("refused"),
@@ -176,14 +188,17 @@ def link_weights(referrals: pl.DataFrame) -> pl.DataFrame:
         pl.col("out_of_mission").is_not_null().sum().alias("mission_known"),
         pl.col("professional_key").drop_nulls().n_unique().alias("distinct_professionals"),
         pl.col("has_convention").any().alias("has_convention"),
-    )
+    ))
     reverse = links.select(
         pl.col("target_service_id").alias("origin_service_id"),
         pl.col("origin_service_id").alias("target_service_id"),
         pl.col("referrals").alias("reverse_referrals"),
     )
-    return (
-        links.join(reverse, on=pair, how="left").join(per_professional, on=pair, how="left")
+    # Counts, and one ratio of two counts per link: its rows' order does not matter (the
+    # graphs are built from sorted edges).
+    return collect_exact(
+        links.lazy().join(reverse.lazy(), on=pair, how="left")
+        .join(per_professional, on=pair, how="left")
         .with_columns(pl.col("reverse_referrals").fill_null(0))
     )
 
