@@ -22,7 +22,7 @@ from reseau_metrics.frames import (
 from reseau_metrics.personal_network import fragile_links, ruptured_links
 from reseau_metrics.supports import support_shares
 from reseau_metrics.volume import distinct_count
-from reseau_metrics.windows import add_months, per_window
+from reseau_metrics.windows import add_months, held, per_window
 
 __all__ = ["persons", "cooperation", "solidarity", "personal_network"]
 
@@ -63,7 +63,8 @@ def persons(referrals: pl.DataFrame, ends, windows) -> pl.DataFrame:
     ...     "distinct"].to_list()
     [1, 1]
     """
-    people = collect_exact(referrals.lazy().select(
+    ends = sorted(set(ends))
+    people = collect_exact(referrals.lazy().filter(held(ends, windows)).select(
         "month", *_LEVEL_COLUMNS, pl.col("person_key").hash(seed=0)
     ).unique())
     return per_window(people, ends, windows, lambda rows, *_: distinct_count(

@@ -34,7 +34,7 @@ import polars as pl
 from scipy.stats import poisson
 
 from reseau_metrics.frames import LEVELS, TERRITORY_KEYS, collect_exact, stack_levels
-from reseau_metrics.windows import per_window
+from reseau_metrics.windows import held, per_window
 
 __all__ = ["expected_solicitations", "observed_solicitations", "unjudged_services",
            "classify_pairs", "neglect_indicators", "PAIR_KEYS", "MIN_EXPECTED"]
@@ -112,6 +112,8 @@ def expected_solicitations(
     level_columns = list(levels.values())
     cell = ["territory_commune", "need"]
     # Only the cells some referral is in expect anything.
+    ends = sorted(set(ends))
+    need_groups = need_groups.filter(held(ends, windows))
     competent = competent.join(need_groups.select(cell).unique(), how="semi",
                                left_on=["commune", "need"], right_on=cell)
     dated = competent.filter(pl.col("opened_on").is_not_null() | pl.col("closed_on").is_not_null())
@@ -256,7 +258,8 @@ def observed_solicitations(
     """
     level_columns = list(levels.values())
     # Commune does not matter here: aggregate it away before the windows.
-    monthly = collect_exact(observations.lazy().group_by(
+    ends = sorted(set(ends))
+    monthly = collect_exact(observations.lazy().filter(held(ends, windows)).group_by(
         "month", *level_columns, "target_service_id", "need").agg(pl.col("referrals").sum()))
     return per_window(monthly, ends, windows, lambda rows, *_: collect_exact(
         stack_levels(rows, levels).lazy()
@@ -308,8 +311,11 @@ def unjudged_services(
                                     "month": pl.Date, "window_months": pl.Int32,
                                     "service_id": pl.String})
     level_columns = list(levels.values())
-    unknown = collect_exact(referrals.lazy().filter(~pl.col("needs_known")).select(
-        "month", *level_columns, pl.col("target_service_id").alias("service_id")).unique())
+    ends = sorted(set(ends))
+    unknown = collect_exact(
+        referrals.lazy().filter(~pl.col("needs_known") & held(ends, windows))
+        .select("month", *level_columns, pl.col("target_service_id").alias("service_id"))
+        .unique())
     return per_window(unknown, ends, windows, lambda rows, *_: collect_exact(
         stack_levels(rows.drop("month"), levels).lazy().unique()
     )).select(keys)

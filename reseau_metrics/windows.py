@@ -9,7 +9,7 @@ from datetime import date
 
 import polars as pl
 
-__all__ = ["per_window", "window_bounds", "add_months"]
+__all__ = ["per_window", "window_bounds", "add_months", "held"]
 
 
 def add_months(month: date, months: int) -> date:
@@ -72,6 +72,24 @@ def window_bounds(end: date, window_months: int) -> tuple[date, date]:
     start = add_months(end, -(window_months - 1))
     last_day = date.fromordinal(add_months(end, 1).toordinal() - 1)
     return start, last_day
+
+
+def held(ends: Iterable[date], windows: Sequence[int], month: str = "month") -> pl.Expr:
+    """True for the rows of a month that some window ``(k, e)`` holds.
+
+    What is done to every row before the windows are taken (a distinct, a monthly
+    aggregate) is then done to these rows only, not to months the windows do not reach.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"month": [date(2024, 1, 1), date(2024, 2, 1), date(2025, 1, 1)]})
+    >>> rows.filter(held([date(2025, 1, 1)], (1, 12)))["month"].to_list()
+    [datetime.date(2024, 2, 1), datetime.date(2025, 1, 1)]
+    """
+    ends = sorted(set(ends))
+    if not ends:
+        return pl.lit(False)
+    return pl.col(month).is_between(add_months(ends[0], -(max(windows) - 1)), ends[-1])
 
 
 def per_window(
