@@ -38,13 +38,15 @@ def partition_months(context: dg.AssetExecutionContext) -> list[date]:
 
 
 def input_span(months: list[date]) -> tuple[date, date]:
-    """The months of data the territory indicators of ``months`` rest on: stability
-    compares a window with the one before, so two windows back."""
+    """The months of referrals the territory indicators of ``months`` rest on: stability
+    compares a window with the one before, and ruptures with the 12 months before, so two
+    windows back."""
     return add_months(months[0], -(2 * max(WINDOWS) - 1)), months[-1]
 
 
 def windows_span(months: list[date]) -> tuple[date, date]:
-    """The months of data the windows ending in ``months`` hold (the network positions')."""
+    """The months of data the windows ending in ``months`` hold: the network positions', and
+    the territory indicators' but for the referrals."""
     return add_months(months[0], -(max(WINDOWS) - 1)), months[-1]
 
 
@@ -64,19 +66,18 @@ def coded(pseudonym: str) -> str:
 def territory_inputs(con, months: list[date]) -> TerritoryInputs:
     """What the territory indicators of ``months`` are computed from, read from the
     warehouse (also what ``bench/profile.py`` times)."""
-    window = list(input_span(months))
-
     def read(sql: str, *parameters) -> pl.DataFrame:
         # A fixed row order: floating-point sums give the same bits on every run.
         return con.execute(f"select * from ({sql}) order by all", list(parameters)).pl()
 
     def during(model: str) -> pl.DataFrame:
+        # Only the referrals are compared with the windows before (stability, ruptures).
         return read(f"select * from indicator_inputs.{model} where month between ? and ?",
-                    *window)
+                    *windows_span(months))
 
     return TerritoryInputs(
         referrals=read(f"select * replace ({coded('person_key')}, {coded('professional_key')}) "
-                       f"{REFERRALS}", *window),
+                       f"{REFERRALS}", *input_span(months)),
         services=read("select * from indicator_inputs.input_services"),
         conventions=read("select * from indicator_inputs.input_conventions"),
         supports=during("input_supports"),
@@ -93,11 +94,10 @@ def territory_inputs(con, months: list[date]) -> TerritoryInputs:
 def narrowed(inputs: TerritoryInputs, months: list[date]) -> TerritoryInputs:
     """``inputs`` (read for more months) with only the rows the indicators of ``months``
     rest on: what :func:`territory_inputs` would read for them, in the same order."""
-    first, last = input_span(months)
-    within = pl.col("month").is_between(first, last)
     return dataclasses.replace(
-        inputs, **{name: getattr(inputs, name).filter(within) for name in (
-            "referrals", "supports", "need_groups", "observations")})
+        inputs, referrals=inputs.referrals.filter(pl.col("month").is_between(*input_span(months))),
+        **{name: getattr(inputs, name).filter(pl.col("month").is_between(*windows_span(months)))
+           for name in ("supports", "need_groups", "observations")})
 
 
 def chunks(months: list[date]) -> list[list[date]]:
