@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import polars as pl
 
@@ -21,6 +22,9 @@ INDICATOR_COLUMNS = [
 ]
 
 TERRITORY_KEYS = ["territory_level", "territory_code", "month", "window_months"]
+
+#: A frame, eager or lazy.
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def collect_exact(query: pl.LazyFrame) -> pl.DataFrame:
@@ -58,7 +62,7 @@ def collect_exact(query: pl.LazyFrame) -> pl.DataFrame:
     return query.collect(engine="streaming")
 
 
-def stack_levels(frame: pl.DataFrame, levels: Mapping[str, str] = LEVELS) -> pl.DataFrame:
+def stack_levels(frame: Frame, levels: Mapping[str, str] = LEVELS) -> Frame:
     """One copy of ``frame`` per territory level, as ``territory_level``/``territory_code``.
 
     The level columns of ``levels`` are replaced by the two generic ones, so that every
@@ -68,13 +72,13 @@ def stack_levels(frame: pl.DataFrame, levels: Mapping[str, str] = LEVELS) -> pl.
     ----------
     frame
         Rows carrying one code column per level (by default ``territory_departement`` and
-        ``territory_region``).
+        ``territory_region``), eager or lazy.
     levels
         Level name → column holding that level's code.
 
     Returns
     -------
-    polars.DataFrame
+    polars.DataFrame or polars.LazyFrame
         ``len(levels)`` times the rows of ``frame``, without the level columns, with
         ``territory_level`` and ``territory_code``.
 

@@ -75,10 +75,11 @@ def window_bounds(end: date, window_months: int) -> tuple[date, date]:
 
 
 def held(ends: Iterable[date], windows: Sequence[int], month: str = "month") -> pl.Expr:
-    """True for the rows of a month that some window ``(k, e)`` holds.
+    """True for the rows from the first month of the earliest window ``(k, e)`` to the last
+    end: every row some window holds.
 
     What is done to every row before the windows are taken (a distinct, a monthly
-    aggregate) is then done to these rows only, not to months the windows do not reach.
+    aggregate) is then done to these rows only, not to months before the windows.
 
     Examples
     --------
