@@ -9,14 +9,17 @@ from pathlib import Path
 import duckdb
 
 
-def publish_snapshot(warehouse: Path, published: Path) -> Path:
+def publish_snapshot(warehouse: Path, published: Path, config: dict[str, str]) -> Path:
     """Copy the warehouse to ``published`` by atomic replacement.
 
     DuckDB allows one writer or many readers, never both: analysts therefore read a copy.
     The copy is written next to its destination, then renamed over it, so a reader that has
     the old file open keeps a consistent snapshot and a new reader sees the whole new one.
+    ``config`` is the one every connection of the run gives (``Home.duckdb_config``): DuckDB
+    refuses a second connection to a file another one of the process holds with another
+    configuration.
     """
-    con = duckdb.connect(str(warehouse))
+    con = duckdb.connect(str(warehouse), config=config)
     try:
         con.execute("checkpoint")
     finally:

@@ -8,6 +8,7 @@ import sys
 import duckdb
 
 from pipelines.cli.runner import run_pipeline
+from pipelines.publish.snapshot import publish_snapshot
 
 COUNT = "select count(*) from marts.fct_referrals"
 # A reader in its own process: counts once, waits for a line on stdin, counts again.
@@ -41,3 +42,18 @@ def test_a_reader_neither_blocks_a_run_nor_sees_it_half_done(tiny_run_copy):
     assert during == before  # its snapshot did not move under it
     with duckdb.connect(str(home.published_warehouse), read_only=True) as con:
         assert con.execute(COUNT).fetchone()[0] == before + 1
+
+
+def test_the_snapshot_is_taken_while_a_connection_of_the_run_is_still_open(tmp_path):
+    # dbt runs in the run's process and may not have let go of its connection yet: DuckDB
+    # refuses another connection to the file with another configuration than that one.
+    config = {"memory_limit": "1GB", "temp_directory": str(tmp_path / "spill")}
+    warehouse, published = tmp_path / "reseau.duckdb", tmp_path / "published" / "reseau.duckdb"
+    still_open = duckdb.connect(str(warehouse), config=config)
+    try:
+        still_open.execute("create table t as select 42 as answer")
+        publish_snapshot(warehouse, published, config)
+    finally:
+        still_open.close()
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select answer from t").fetchone() == (42,)

@@ -176,7 +176,8 @@ def reports(context: dg.AssetExecutionContext, home: HomeResource):
 )
 def snapshot(context: dg.AssetExecutionContext, home: HomeResource):
     resolved = home.get_home()
-    path = publish_snapshot(resolved.warehouse, resolved.published_warehouse)
+    path = publish_snapshot(resolved.warehouse, resolved.published_warehouse,
+                            resolved.duckdb_config())
     context.log.info(f"published {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
                                           "bytes": path.stat().st_size})
