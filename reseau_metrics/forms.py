@@ -19,6 +19,7 @@ from reseau_metrics.frames import (
     collect_exact,
     stack_levels,
 )
+from reseau_metrics.pairs import LINK_KEYS
 from reseau_metrics.personal_network import fragile_links, ruptured_links
 from reseau_metrics.supports import support_shares
 from reseau_metrics.volume import distinct_count
@@ -92,13 +93,12 @@ def _stability(pairs: pl.DataFrame, counts: pl.DataFrame, first_month: date,
     """:func:`link_stability` of each window against the window of the same length just
     before it; null until both windows lie after ``first_month`` (no data before it)."""
     pieces = []
-    linked = ["territory_level", "territory_code", "origin_service_id", "target_service_id"]
     for k in windows:
         # The pairs of the window of the same length just before, keyed by the current
         # window's end.
         previous = per_window(counts, [add_months(end, -k) for end in ends], (k,),
                               lambda rows, *_: collect_exact(
-                                  stack_levels(rows).lazy().select(linked).unique()))
+                                  stack_levels(rows).lazy().select(LINK_KEYS).unique()))
         previous = previous.with_columns(pl.col("month").dt.offset_by(f"{k}mo"))
         comparable = [end for end in ends if add_months(end, -(2 * k - 1)) >= first_month]
         pieces.append(

@@ -9,10 +9,13 @@ import polars as pl
 from reseau_metrics.frames import LEVELS, stack_levels
 from reseau_metrics.windows import per_window
 
-__all__ = ["pair_counts", "windowed_pairs"]
+__all__ = ["LINK_KEYS", "pair_counts", "windowed_pairs"]
 
 _LEVEL_COLUMNS = list(LEVELS.values())
 
+
+#: A windowed pair's key: territory and directed pair of services.
+LINK_KEYS = ["territory_level", "territory_code", "origin_service_id", "target_service_id"]
 
 _PAIR_COUNTS = ["referrals", "out_of_mission", "mission_known", "needs_covered", "accepted",
                 "refused", "cross_sector", "with_convention"]
@@ -112,7 +115,6 @@ def windowed_pairs(pair_counts: pl.DataFrame, ends, windows) -> pl.DataFrame:
     >>> out.sort("territory_code").select("territory_code", "referrals").rows()
     [('29', 1), ('35', 1), ('53', 2)]
     """
-    keys = ["territory_level", "territory_code", "origin_service_id", "target_service_id"]
     return per_window(pair_counts, ends, windows, lambda rows, *_: (
-        stack_levels(rows).group_by(keys).agg(pl.col(_PAIR_COUNTS).sum())
+        stack_levels(rows).group_by(LINK_KEYS).agg(pl.col(_PAIR_COUNTS).sum())
     ))

@@ -543,8 +543,12 @@ def _recorded(con) -> tuple[set[tuple[str, str, str]], set[str]]:
     return known, {file for *_, file, _ in recorded}
 
 
+def silent(done: int, total: int) -> None:
+    """A ``progress`` that says nothing."""
+
+
 def read_pending(con, home: Home, only: set[Path] | None = None, *, keep: bool = False,
-                 progress: Callable[[int, int], None] = lambda done, total: None
+                 progress: Callable[[int, int], None] = silent
                  ) -> Iterator[tuple[ExportKind, Delivered | UnreadableFile]]:
     """Read the landed files (of ``only``, if given) that the next run will load, in
     parallel: (kind, what reading gave) for each, as they are read. ``con``: a warehouse

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.columns import EXPORT_KINDS, ExportKind
-from pipelines.ingest.landing import read_pending
+from pipelines.ingest.landing import read_pending, silent
 from pipelines.ingest.profiles import Profile
 from pipelines.ingest.readers import Delivered, UnreadableFile, read_export
 from reseau.contract import DATE_FORMATS
@@ -52,7 +52,7 @@ def _has_table(con, schema: str, table: str) -> bool:
 
 
 def _pending_months(home: Home, con, only: set[Path] | None = None, *, keep: bool = False,
-                    progress: Callable[[int, int], None] = lambda done, total: None
+                    progress: Callable[[int, int], None] = silent
                     ) -> tuple[set[str], int]:
     """Months of the landed files (of ``only``) not loaded into ``con``'s raw.files, and
     how many such files there are (``keep``, ``progress``: see :func:`read_pending`)."""
@@ -74,7 +74,7 @@ def _data_months(con) -> set[str]:
     return {f"{month:%Y-%m-%d}" for (month,) in rows if month is not None}
 
 
-def months_to_run(home: Home, progress: Callable[[int, int], None] = lambda done, total: None
+def months_to_run(home: Home, progress: Callable[[int, int], None] = silent
                   ) -> list[str]:
     """Partition keys of every month with a referral or support in the warehouse, or in a
     landed file not loaded yet (``progress(files read, files to read)``, as they are read).
